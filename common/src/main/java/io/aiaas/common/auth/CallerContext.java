@@ -1,0 +1,63 @@
+package io.aiaas.common.auth;
+
+import io.aiaas.common.error.ApiException;
+import jakarta.enterprise.context.RequestScoped;
+
+/**
+ * Who is calling, as the verified internal token says. Resources and services take the tenant from here and nowhere
+ * else: a tenant id sent by a client is never trusted.
+ */
+@RequestScoped
+public class CallerContext {
+    private InternalToken token;
+
+    public void set(InternalToken token) {
+        this.token = token;
+    }
+
+    public InternalToken token() {
+        if (token == null) {
+            throw ApiException.unauthorized("A valid internal token is required.");
+        }
+        return token;
+    }
+
+    /** The calling tenant; the call must be a tenant's. */
+    public String tenantId() {
+        InternalToken t = token();
+        if (t.tid() == null) {
+            throw ApiException.forbidden("This call must be made with a tenant's API key.");
+        }
+        return t.tid();
+    }
+
+    /** The calling tenant, checking the key carries {@code scope}. */
+    public String tenantWithScope(String scope) {
+        String tenant = tenantId();
+        if (!token().hasScope(scope)) {
+            throw ApiException.forbidden("The API key lacks the scope '" + scope + "'.");
+        }
+        return tenant;
+    }
+
+    public void requireAdmin() {
+        if (!token().hasRole(Scopes.ROLE_PLATFORM_ADMIN)) {
+            throw ApiException.forbidden("The role 'platform-admin' is required.");
+        }
+    }
+
+    public void requireService(String issuer) {
+        InternalToken t = token();
+        if (!t.hasRole(Scopes.ROLE_SERVICE) || !t.iss().equals(issuer)) {
+            throw ApiException.forbidden("This call is reserved to the platform's own components.");
+        }
+    }
+
+    public String actor() {
+        return token().sub();
+    }
+
+    public String requestId() {
+        return token == null ? null : token.rid();
+    }
+}

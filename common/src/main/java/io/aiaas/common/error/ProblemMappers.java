@@ -1,0 +1,122 @@
+package io.aiaas.common.error;
+
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import io.aiaas.common.http.RequestIdFilters;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.core.Response;
+import java.util.stream.Collectors;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+/**
+ * The one place where exceptions become problem+json bodies. Details never carry stack traces, class names or SQL.
+ */
+public class ProblemMappers {
+    private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
+
+    @ServerExceptionMapper
+    public Response api(ApiException e, ContainerRequestContext request) {
+        Problem problem = problem(e.type(), e.getMessage(), request);
+        e.extensions().forEach(problem::extension);
+        Response.ResponseBuilder builder = respond(problem);
+        e.headers().forEach(builder::header);
+        return builder.build();
+    }
+
+    @ServerExceptionMapper
+    public Response web(WebApplicationException e, ContainerRequestContext request) {
+        int status = e.getResponse() == null ? 500 : e.getResponse().getStatus();
+        ProblemType type = ProblemType.forStatus(status);
+        if (status >= 500) {
+            LOG.errorf(e, "request %s failed", RequestIdFilters.requestId(request));
+            return respond(problem(ProblemType.INTERNAL, "The request could not be completed.", request))
+                    .build();
+        }
+        String detail =
+                switch (type) {
+                    case NOT_FOUND -> "No such resource.";
+                    case METHOD_NOT_ALLOWED -> "This method is not allowed on this resource.";
+                    case UNSUPPORTED_MEDIA_TYPE -> "This content type is not accepted here.";
+                    case NOT_ACCEPTABLE -> "No acceptable representation.";
+                    default -> "The request could not be read.";
+                };
+        Problem problem = problem(type, detail, request);
+        Response.ResponseBuilder builder =
+                Response.status(status).type(Problem.MEDIA_TYPE).entity(problem);
+        if (e.getResponse() != null && e.getResponse().getHeaderString("Allow") != null) {
+            builder.header("Allow", e.getResponse().getHeaderString("Allow"));
+        }
+        return builder.build();
+    }
+
+    @ServerExceptionMapper
+    public Response jsonParse(JsonParseException e, ContainerRequestContext request) {
+        return respond(problem(ProblemType.INVALID_REQUEST, "The body is not valid JSON.", request))
+                .build();
+    }
+
+    @ServerExceptionMapper
+    public Response unknownField(UnrecognizedPropertyException e, ContainerRequestContext request) {
+        return respond(problem(ProblemType.INVALID_REQUEST, "Unknown field '" + path(e) + "'.", request))
+                .build();
+    }
+
+    @ServerExceptionMapper
+    public Response invalidFormat(InvalidFormatException e, ContainerRequestContext request) {
+        return mismatch(e, request);
+    }
+
+    @ServerExceptionMapper
+    public Response mismatch(MismatchedInputException e, ContainerRequestContext request) {
+        String field = path(e);
+        String detail = field.isEmpty()
+                ? "The body does not have the expected JSON structure."
+                : "Field '" + field + "' has the wrong type or is malformed.";
+        return respond(problem(ProblemType.INVALID_REQUEST, detail, request)).build();
+    }
+
+    @ServerExceptionMapper
+    public Response jsonMapping(JsonMappingException e, ContainerRequestContext request) {
+        if (e.getCause() instanceof ApiException api) {
+            return api(api, request);
+        }
+        String field = path(e);
+        String detail = field.isEmpty() ? "The body could not be read." : "Field '" + field + "' is invalid.";
+        return respond(problem(ProblemType.INVALID_REQUEST, detail, request)).build();
+    }
+
+    @ServerExceptionMapper
+    public Response json(JsonProcessingException e, ContainerRequestContext request) {
+        return respond(problem(ProblemType.INVALID_REQUEST, "The body is not valid JSON.", request))
+                .build();
+    }
+
+    @ServerExceptionMapper
+    public Response unexpected(Throwable e, ContainerRequestContext request) {
+        LOG.errorf(e, "request %s failed", RequestIdFilters.requestId(request));
+        return respond(problem(ProblemType.INTERNAL, "The request could not be completed.", request))
+                .build();
+    }
+
+    public static Problem problem(ProblemType type, String detail, ContainerRequestContext request) {
+        return new Problem(
+                type, detail, request.getUriInfo().getRequestUri().getRawPath(), RequestIdFilters.requestId(request));
+    }
+
+    public static Response.ResponseBuilder respond(Problem problem) {
+        return Response.status(problem.status).type(Problem.MEDIA_TYPE).entity(problem);
+    }
+
+    private static String path(JsonMappingException e) {
+        return e.getPath().stream()
+                .map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
+                .collect(Collectors.joining("."))
+                .replace(".[", "[");
+    }
+}

@@ -1,0 +1,20 @@
+package io.aiaas.common.events;
+
+/** Kafka topic names: the only place they are spelled. */
+public final class Topics {
+    /** Job requests for workers, keyed by job id. */
+    public static final String JOBS = "aiaas.jobs.v1";
+    /** Job status, progress and results from workers, keyed by job id. */
+    public static final String JOB_EVENTS = "aiaas.job-events.v1";
+    /** Usage as CloudEvents for billing, keyed by tenant id. */
+    public static final String USAGE = "aiaas.usage.v1";
+    /** Key revocations, suspensions and plan changes every gateway replica and service must learn at once. */
+    public static final String TENANT_EVENTS = "aiaas.tenant-events.v1";
+
+    /** Kafka header names carried on every record the platform writes. */
+    public static final String HEADER_REQUEST_ID = "x-request-id";
+
+    public static final String HEADER_TRACEPARENT = "traceparent";
+
+    private Topics() {}
+}

@@ -1,0 +1,45 @@
+package io.aiaas.common.http;
+
+import io.aiaas.common.id.Ids;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.regex.Pattern;
+
+/** Request ids and W3C trace context, carried from the gateway to services and Kafka headers. */
+public final class RequestIds {
+    public static final String REQUEST_ID_HEADER = "X-Request-Id";
+    public static final String TRACEPARENT_HEADER = "traceparent";
+    /** Where filters keep the current request id on the JAX-RS request context. */
+    public static final String REQUEST_ID_PROPERTY = "aiaas.requestId";
+
+    private static final Pattern ACCEPTABLE = Pattern.compile("^[A-Za-z0-9._:\\-]{1,128}$");
+    private static final Pattern TRACEPARENT =
+            Pattern.compile("^00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$");
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private RequestIds() {}
+
+    /** The caller's request id if it is sane, else a new {@code req_…} id. */
+    public static String acceptOrCreate(String fromCaller) {
+        if (fromCaller != null && ACCEPTABLE.matcher(fromCaller).matches()) {
+            return fromCaller;
+        }
+        return Ids.newId(Ids.REQUEST);
+    }
+
+    public static boolean isValidTraceparent(String value) {
+        return value != null && TRACEPARENT.matcher(value).matches();
+    }
+
+    /** The caller's traceparent if valid, else a new sampled root trace. */
+    public static String acceptOrCreateTraceparent(String fromCaller) {
+        if (isValidTraceparent(fromCaller)) {
+            return fromCaller;
+        }
+        byte[] trace = new byte[16];
+        byte[] span = new byte[8];
+        RANDOM.nextBytes(trace);
+        RANDOM.nextBytes(span);
+        return "00-" + HexFormat.of().formatHex(trace) + "-" + HexFormat.of().formatHex(span) + "-01";
+    }
+}
