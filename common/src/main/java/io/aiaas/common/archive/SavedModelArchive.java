@@ -16,6 +16,7 @@ import org.apache.commons.compress.archivers.ArchiveEntry;
 import org.apache.commons.compress.archivers.ArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
 import org.apache.commons.compress.archivers.zip.ZipArchiveInputStream;
 
@@ -141,7 +142,11 @@ public final class SavedModelArchive {
 
     private static boolean isLinkOrSpecial(ArchiveEntry entry) {
         if (entry instanceof TarArchiveEntry tar) {
-            return !(tar.isFile() || tar.isDirectory());
+            // TarArchiveEntry.isFile() is true for links too: only plain files and directories pass.
+            byte flag = tar.getLinkFlag();
+            boolean plainFile =
+                    flag == TarConstants.LF_NORMAL || flag == TarConstants.LF_OLDNORM || flag == TarConstants.LF_CONTIG;
+            return !(plainFile || tar.isDirectory());
         }
         if (entry instanceof ZipArchiveEntry zip) {
             return zip.isUnixSymlink();

@@ -1,0 +1,252 @@
+package io.aiaas.local;
+
+import io.aiaas.common.auth.InternalKeyFiles;
+import io.aiaas.common.id.Ids;
+import io.aiaas.infra.KafkaServer;
+import io.aiaas.infra.KeycloakServer;
+import io.aiaas.infra.PostgresServer;
+import io.aiaas.local.ServiceProcess.Service;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The whole platform on one machine: embedded PostgreSQL, Kafka and Keycloak (each replaced by an external one when
+ * its {@code AIAAS_*} address is set) and the four packaged services as child processes. Used by the local launcher
+ * and by the end-to-end tests, so both run the platform the same way.
+ */
+public final class PlatformRuntime implements AutoCloseable {
+
+    /**
+     * @param repoRoot the checkout, where the packaged services are
+     * @param stateDir where data, secrets and logs live
+     * @param fixedPorts the contract's ports (8080–8083, 9092, 8180, 5432 if free) rather than free ones
+     * @param keycloakTestUsers also create the {@code no-role} user
+     * @param env where {@code AIAAS_*} overrides are read
+     */
+    public record Options(
+            Path repoRoot,
+            Path stateDir,
+            boolean fixedPorts,
+            String adminPassword,
+            boolean keycloakTestUsers,
+            Map<String, String> env) {}
+
+    private final Options options;
+    private final List<AutoCloseable> infrastructure = new ArrayList<>();
+    private final Map<Service, ServiceProcess> services = new EnumMap<>(Service.class);
+    private final Map<Service, Integer> ports = new EnumMap<>(Service.class);
+    private final Map<String, String> serviceEnv = new HashMap<>();
+    private KeycloakServer keycloak;
+    private String oidcUrl;
+
+    private PlatformRuntime(Options options) {
+        this.options = options;
+    }
+
+    public static PlatformRuntime start(Options options) throws Exception {
+        PlatformRuntime runtime = new PlatformRuntime(options);
+        try {
+            runtime.startInfrastructure();
+            for (Service s : Service.values()) {
+                runtime.ports.put(s, runtime.port(s.defaultPort()));
+            }
+            runtime.serviceEnv.put(
+                    "AIAAS_TENANT_SERVICE_URL", "http://127.0.0.1:" + runtime.ports.get(Service.TENANT));
+            runtime.serviceEnv.put("AIAAS_MODEL_SERVICE_URL", "http://127.0.0.1:" + runtime.ports.get(Service.MODEL));
+            for (Service s : Service.values()) {
+                runtime.startService(s, false);
+            }
+            for (Service s : Service.values()) {
+                runtime.services.get(s).awaitReady(Duration.ofSeconds(180));
+            }
+            return runtime;
+        } catch (Exception | Error e) {
+            runtime.close();
+            throw e;
+        }
+    }
+
+    private void startInfrastructure() throws Exception {
+        Path state = options.stateDir();
+        Files.createDirectories(state);
+        Map<String, String> env = options.env();
+
+        Optional<String> dbUrl = configured("AIAAS_DB_URL");
+        if (dbUrl.isPresent()) {
+            serviceEnv.put("AIAAS_DB_URL", dbUrl.get());
+            configured("AIAAS_DB_USERNAME").ifPresent(v -> serviceEnv.put("AIAAS_DB_USERNAME", v));
+            configured("AIAAS_DB_PASSWORD").ifPresent(v -> serviceEnv.put("AIAAS_DB_PASSWORD", v));
+        } else {
+            log("starting PostgreSQL");
+            PostgresServer pg = PostgresServer.start(state.resolve("postgres"), port(5432));
+            infrastructure.add(0, pg);
+            serviceEnv.put("AIAAS_DB_URL", pg.jdbcUrl());
+            serviceEnv.put("AIAAS_DB_USERNAME", pg.username());
+            serviceEnv.put("AIAAS_DB_PASSWORD", pg.password());
+        }
+
+        Optional<String> kafkaBootstrap = configured("AIAAS_KAFKA_BOOTSTRAP");
+        if (kafkaBootstrap.isPresent()) {
+            serviceEnv.put("AIAAS_KAFKA_BOOTSTRAP", kafkaBootstrap.get());
+        } else {
+            log("starting Kafka");
+            KafkaServer kafka = KafkaServer.start(state.resolve("kafka"), port(9092), 512);
+            infrastructure.add(0, kafka);
+            serviceEnv.put("AIAAS_KAFKA_BOOTSTRAP", kafka.bootstrapServers());
+        }
+
+        Optional<String> oidc = configured("AIAAS_OIDC_URL");
+        if (oidc.isPresent()) {
+            oidcUrl = oidc.get();
+        } else {
+            log("starting Keycloak (20–60 s)");
+            keycloak = KeycloakServer.start(new KeycloakServer.Options()
+                    .port(port(8180))
+                    .adminPassword(options.adminPassword())
+                    .platformClientSecret(secret(state.resolve("secrets"), "keycloak-platform-client-secret"))
+                    .testUsers(options.keycloakTestUsers())
+                    .workDir(state.resolve("keycloak")));
+            infrastructure.add(0, keycloak);
+            oidcUrl = keycloak.realmUrl();
+        }
+        serviceEnv.put("AIAAS_OIDC_URL", oidcUrl);
+
+        InternalKeyFiles keys = InternalKeyFiles.ensure(state.resolve("secrets"));
+        serviceEnv.put("AIAAS_INTERNAL_JWKS_FILE", keys.jwks().toString());
+        serviceEnv.put("AIAAS_GATEWAY_SIGNING_KEY_FILE", keys.gatewayKey().toString());
+        serviceEnv.put("AIAAS_WORKER_SIGNING_KEY_FILE", keys.workerKey().toString());
+        Path artifacts = Files.createDirectories(state.resolve("artifacts"));
+        serviceEnv.put("AIAAS_ARTIFACT_DIR", artifacts.toString());
+        serviceEnv.put("AIAAS_WORKER_CACHE_DIR", Files.createDirectories(state.resolve("worker-cache")).toString());
+        env.forEach((k, v) -> {
+            // Anything else the operator set for the services (rates, limits) passes through.
+            if ((k.startsWith("AIAAS_") || k.startsWith("QUARKUS_")) && !serviceEnv.containsKey(k)) {
+                serviceEnv.put(k, v);
+            }
+        });
+    }
+
+    private Optional<String> configured(String name) {
+        String value = options.env().get(name);
+        return value == null || value.isBlank() ? Optional.empty() : Optional.of(value);
+    }
+
+    /** A per-installation secret kept in a file readable by the owner only; made on first use. */
+    static String secret(Path dir, String name) throws IOException {
+        Files.createDirectories(dir);
+        Path file = dir.resolve(name);
+        if (!Files.isRegularFile(file)) {
+            Files.writeString(file, Ids.randomBase62(40), StandardCharsets.US_ASCII);
+            try {
+                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+            } catch (UnsupportedOperationException ignored) {
+                // not POSIX
+            }
+        }
+        return Files.readString(file, StandardCharsets.US_ASCII).trim();
+    }
+
+    private int port(int preferred) throws IOException {
+        if (options.fixedPorts()) {
+            if (preferred == 5432 && !isFree(5432)) {
+                return freePort(); // an installed PostgreSQL may own 5432; the contract allows any free port
+            }
+            if (!isFree(preferred)) {
+                throw new IllegalStateException("port " + preferred + " is in use: stop what holds it first");
+            }
+            return preferred;
+        }
+        return freePort();
+    }
+
+    static boolean isFree(int port) {
+        try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+            socket.setReuseAddress(true);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    /** Starts (or restarts) one service; with {@code await}, until it is ready. */
+    public void startService(Service service, boolean await) throws IOException, InterruptedException {
+        ServiceProcess old = services.remove(service);
+        if (old != null) {
+            old.close();
+        }
+        log("starting " + service.module() + " on port " + ports.get(service));
+        ServiceProcess process = ServiceProcess.start(
+                options.repoRoot(), service, ports.get(service), serviceEnv, options.stateDir().resolve("logs"));
+        services.put(service, process);
+        PidFiles.record(options.stateDir(), service.module(), process.pid());
+        if (await) {
+            process.awaitReady(Duration.ofSeconds(180));
+        }
+    }
+
+    /** Stops one service as an operator would (SIGTERM). */
+    public void stopService(Service service) {
+        ServiceProcess process = services.remove(service);
+        if (process != null) {
+            process.close();
+            PidFiles.forget(options.stateDir(), service.module());
+        }
+    }
+
+    public ServiceProcess service(Service service) {
+        return services.get(service);
+    }
+
+    public String gatewayUrl() {
+        return "http://127.0.0.1:" + ports.get(Service.GATEWAY);
+    }
+
+    public String oidcUrl() {
+        return oidcUrl;
+    }
+
+    public Path stateDir() {
+        return options.stateDir();
+    }
+
+    public Optional<KeycloakServer> keycloak() {
+        return Optional.ofNullable(keycloak);
+    }
+
+    @Override
+    public void close() {
+        for (Service s : List.of(Service.GATEWAY, Service.WORKER, Service.MODEL, Service.TENANT)) {
+            stopService(s);
+        }
+        for (AutoCloseable part : infrastructure) {
+            try {
+                part.close();
+            } catch (Exception e) {
+                log("could not stop " + part.getClass().getSimpleName() + ": " + e.getMessage());
+            }
+        }
+        infrastructure.clear();
+    }
+
+    static void log(String message) {
+        System.err.println("[aiaas] " + message);
+    }
+}
