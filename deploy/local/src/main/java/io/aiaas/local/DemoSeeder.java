@@ -41,7 +41,8 @@ final class DemoSeeder {
         String tenantId = findOrCreateTenant(adminToken);
         Path keyIdFile = stateDir.resolve("secrets").resolve("demo-key-id");
         if (Files.isRegularFile(keyIdFile)) {
-            String previous = Files.readString(keyIdFile, StandardCharsets.US_ASCII).trim();
+            String previous =
+                    Files.readString(keyIdFile, StandardCharsets.US_ASCII).trim();
             var revoked = client.delete("/admin/v1/tenants/" + tenantId + "/api-keys/" + previous, adminToken);
             if (revoked.status() != 204 && revoked.status() != 404) {
                 throw new IllegalStateException("could not revoke the previous demo key: " + revoked.status());
@@ -61,8 +62,8 @@ final class DemoSeeder {
     private String findOrCreateTenant(String adminToken) throws IOException, InterruptedException {
         String cursor = null;
         do {
-            var page = client.get(
-                    "/admin/v1/tenants?limit=100" + (cursor == null ? "" : "&cursor=" + cursor), adminToken);
+            var page =
+                    client.get("/admin/v1/tenants?limit=100" + (cursor == null ? "" : "&cursor=" + cursor), adminToken);
             expect(page, 200, "list tenants");
             for (JsonNode tenant : page.json().path("items")) {
                 if (TENANT.equals(tenant.path("name").asText())) {

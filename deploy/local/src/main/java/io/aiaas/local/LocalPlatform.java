@@ -26,7 +26,9 @@ public final class LocalPlatform {
                     + "  AIAAS_OIDC_URL to use external PostgreSQL, Kafka, Keycloak instead of the embedded ones");
             return;
         }
-        Path repoRoot = Path.of(System.getProperty("aiaas.repo.root", ".")).toAbsolutePath().normalize();
+        Path repoRoot = Path.of(System.getProperty("aiaas.repo.root", "."))
+                .toAbsolutePath()
+                .normalize();
         Path stateDir = repoRoot.resolve(".aiaas");
         Files.createDirectories(stateDir);
 
@@ -95,8 +97,8 @@ public final class LocalPlatform {
                 + "\",\"inputs\":[{\"name\":\"x\",\"shape\":[2,4],\"datatype\":\"FP32\",\"data\":[1,2,3,4,0,0,0,1]}]}";
         out.println();
         out.println("================================================================================");
-        out.println(" AIaaS platform is up (state in " + runtime.stateDir() + ", logs in " + runtime.stateDir()
-                + "/logs)");
+        out.println(
+                " AIaaS platform is up (state in " + runtime.stateDir() + ", logs in " + runtime.stateDir() + "/logs)");
         out.println();
         out.println(" Gateway        " + gw + "   (OpenAPI: " + gw + "/q/openapi)");
         out.println(" Keycloak       " + oidc.replaceAll("/realms/.*$", "") + "   realm aiaas, user admin");

@@ -75,17 +75,15 @@ public final class PlatformClient {
     }
 
     public Reply postJson(String path, String bearer, Object body) throws IOException, InterruptedException {
-        byte[] bytes = body instanceof String s
-                ? s.getBytes(StandardCharsets.UTF_8)
-                : JSON.writeValueAsBytes(body);
+        byte[] bytes = body instanceof String s ? s.getBytes(StandardCharsets.UTF_8) : JSON.writeValueAsBytes(body);
         return send("POST", path, bearer, "application/json", bytes);
     }
 
     /** An access token from the OIDC provider by the password grant of the public client {@code aiaas-cli}. */
     public static String passwordGrant(String realmUrl, String username, String password)
             throws IOException, InterruptedException {
-        String form = "grant_type=password&client_id=aiaas-cli&username=" + enc(username) + "&password="
-                + enc(password);
+        String form =
+                "grant_type=password&client_id=aiaas-cli&username=" + enc(username) + "&password=" + enc(password);
         HttpResponse<String> response = HttpClient.newHttpClient()
                 .send(
                         HttpRequest.newBuilder(URI.create(realmUrl + "/protocol/openid-connect/token"))

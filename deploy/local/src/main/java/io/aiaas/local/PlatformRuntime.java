@@ -62,8 +62,7 @@ public final class PlatformRuntime implements AutoCloseable {
             for (Service s : Service.values()) {
                 runtime.ports.put(s, runtime.port(s.defaultPort()));
             }
-            runtime.serviceEnv.put(
-                    "AIAAS_TENANT_SERVICE_URL", "http://127.0.0.1:" + runtime.ports.get(Service.TENANT));
+            runtime.serviceEnv.put("AIAAS_TENANT_SERVICE_URL", "http://127.0.0.1:" + runtime.ports.get(Service.TENANT));
             runtime.serviceEnv.put("AIAAS_MODEL_SERVICE_URL", "http://127.0.0.1:" + runtime.ports.get(Service.MODEL));
             for (Service s : Service.values()) {
                 runtime.startService(s, false);
@@ -129,7 +128,9 @@ public final class PlatformRuntime implements AutoCloseable {
         serviceEnv.put("AIAAS_WORKER_SIGNING_KEY_FILE", keys.workerKey().toString());
         Path artifacts = Files.createDirectories(state.resolve("artifacts"));
         serviceEnv.put("AIAAS_ARTIFACT_DIR", artifacts.toString());
-        serviceEnv.put("AIAAS_WORKER_CACHE_DIR", Files.createDirectories(state.resolve("worker-cache")).toString());
+        serviceEnv.put(
+                "AIAAS_WORKER_CACHE_DIR",
+                Files.createDirectories(state.resolve("worker-cache")).toString());
         env.forEach((k, v) -> {
             // Anything else the operator set for the services (rates, limits) passes through.
             if ((k.startsWith("AIAAS_") || k.startsWith("QUARKUS_")) && !serviceEnv.containsKey(k)) {
@@ -194,7 +195,11 @@ public final class PlatformRuntime implements AutoCloseable {
         }
         log("starting " + service.module() + " on port " + ports.get(service));
         ServiceProcess process = ServiceProcess.start(
-                options.repoRoot(), service, ports.get(service), serviceEnv, options.stateDir().resolve("logs"));
+                options.repoRoot(),
+                service,
+                ports.get(service),
+                serviceEnv,
+                options.stateDir().resolve("logs"));
         services.put(service, process);
         PidFiles.record(options.stateDir(), service.module(), process.pid());
         if (await) {

@@ -70,8 +70,7 @@ public final class ServiceProcess implements AutoCloseable {
             throws IOException {
         Path jar = service.jar(repoRoot);
         if (!Files.isRegularFile(jar)) {
-            throw new IllegalStateException(
-                    jar + " is missing: build the services first (./mvnw install -DskipTests)");
+            throw new IllegalStateException(jar + " is missing: build the services first (./mvnw install -DskipTests)");
         }
         Files.createDirectories(logDir);
         Path log = logDir.resolve(service.module() + ".log");
@@ -123,8 +122,8 @@ public final class ServiceProcess implements AutoCloseable {
                 .build();
         while (Instant.now().isBefore(deadline)) {
             if (!process.isAlive()) {
-                throw new IllegalStateException(service.module() + " exited with code " + process.exitValue()
-                        + "; see " + log);
+                throw new IllegalStateException(
+                        service.module() + " exited with code " + process.exitValue() + "; see " + log);
             }
             try {
                 if (HTTP.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {

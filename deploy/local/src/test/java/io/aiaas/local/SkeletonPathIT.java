@@ -48,9 +48,12 @@ class SkeletonPathIT {
 
     @BeforeAll
     static void startPlatform() throws Exception {
-        Path repoRoot = Path.of(System.getProperty("aiaas.repo.root", "../..")).toAbsolutePath().normalize();
+        Path repoRoot = Path.of(System.getProperty("aiaas.repo.root", "../.."))
+                .toAbsolutePath()
+                .normalize();
         stateDir = Files.createTempDirectory("aiaas-it");
-        platform = PlatformRuntime.start(new PlatformRuntime.Options(repoRoot, stateDir, false, "admin", true, Map.of()));
+        platform =
+                PlatformRuntime.start(new PlatformRuntime.Options(repoRoot, stateDir, false, "admin", true, Map.of()));
         api = new PlatformClient(platform.gatewayUrl());
         adminToken = PlatformClient.passwordGrant(platform.oidcUrl(), "admin", "admin");
     }
@@ -137,21 +140,25 @@ class SkeletonPathIT {
     @Test
     @Order(3)
     void tenantUploadsASavedModelExportedWithTensorFlowJava() throws Exception {
-        assertEquals(201, api.postJson("/v1/models", keyA, Map.of("name", "linear")).status());
+        assertEquals(
+                201, api.postJson("/v1/models", keyA, Map.of("name", "linear")).status());
         Path dir = Files.createTempDirectory(stateDir, "model");
         DenseSavedModel.export(dir.resolve("m"), W, B);
-        var version = api.send("POST", "/v1/models/linear/versions", keyA, "application/zip", Archives.zip(dir.resolve("m")));
+        var version =
+                api.send("POST", "/v1/models/linear/versions", keyA, "application/zip", Archives.zip(dir.resolve("m")));
         assertEquals(201, version.status(), version::toString);
         JsonNode body = version.json();
         assertEquals(1, body.path("version").asInt());
         assertEquals("ready", body.path("status").asText());
-        JsonNode input = body.path("signatures").path("serving_default").path("inputs").get(0);
+        JsonNode input =
+                body.path("signatures").path("serving_default").path("inputs").get(0);
         assertEquals("x", input.path("name").asText());
         assertEquals("FP32", input.path("datatype").asText());
         assertEquals("[-1,3]", input.path("shape").toString());
         assertTrue(body.path("sha256").asText().matches("^[0-9a-f]{64}$"));
 
-        var notAModel = api.send("POST", "/v1/models/linear/versions", keyA, "application/zip", zipOf("README.txt", "hello"));
+        var notAModel =
+                api.send("POST", "/v1/models/linear/versions", keyA, "application/zip", zipOf("README.txt", "hello"));
         assertProblem(notAModel, 422, "unprocessable");
         var versions = api.get("/v1/models/linear/versions", keyA);
         assertEquals(1, versions.json().path("items").size(), versions::toString);
@@ -201,7 +208,13 @@ class SkeletonPathIT {
         assertNotNull(usage);
         assertEquals(1, usage.path("totals").path("requests").asLong(), usage::toString);
         assertEquals(2, usage.path("totals").path("examples").asLong(), usage::toString);
-        assertEquals(0, api.get("/v1/usage", keyB).json().path("totals").path("requests").asLong());
+        assertEquals(
+                0,
+                api.get("/v1/usage", keyB)
+                        .json()
+                        .path("totals")
+                        .path("requests")
+                        .asLong());
     }
 
     @Test
@@ -231,14 +244,18 @@ class SkeletonPathIT {
     @Order(8)
     void aSavedModelExportedByPythonTensorFlowServesItsAddSignature() throws Exception {
         Path repoRoot = Path.of(System.getProperty("aiaas.repo.root", "../..")).toAbsolutePath();
-        String testdata = System.getenv().getOrDefault("AIAAS_TESTDATA", repoRoot.resolve("../shared/testdata").toString());
+        String testdata = System.getenv()
+                .getOrDefault(
+                        "AIAAS_TESTDATA", repoRoot.resolve("../shared/testdata").toString());
         Path model = Path.of(testdata).resolve("python-savedmodel");
         if (!Files.isRegularFile(model.resolve("saved_model.pb"))) {
             System.out.println("SKIPPED: the Python-exported SavedModel is absent at " + model
                     + " (set AIAAS_TESTDATA); its end-to-end test did not run");
             Assumptions.abort("python-savedmodel absent at " + model);
         }
-        assertEquals(201, api.postJson("/v1/models", keyA, Map.of("name", "python-add")).status());
+        assertEquals(
+                201,
+                api.postJson("/v1/models", keyA, Map.of("name", "python-add")).status());
         var version = api.send("POST", "/v1/models/python-add/versions", keyA, "application/zip", Archives.zip(model));
         assertEquals(201, version.status(), version::toString);
         assertTrue(version.json().path("signatures").has("add"), version::toString);
@@ -253,7 +270,9 @@ class SkeletonPathIT {
         JsonNode out = done.path("result").path("outputs").get(0);
         assertEquals("output_0", out.path("name").asText());
         List<Double> values = List.of(
-                out.path("data").get(0).asDouble(), out.path("data").get(1).asDouble(), out.path("data").get(2).asDouble());
+                out.path("data").get(0).asDouble(),
+                out.path("data").get(1).asDouble(),
+                out.path("data").get(2).asDouble());
         assertEquals(List.of(11.0, 22.0, 33.0), values);
     }
 
@@ -267,7 +286,8 @@ class SkeletonPathIT {
         assertEquals(202, submitted.status(), submitted::toString);
         String id = submitted.json().path("id").asText();
         Thread.sleep(3000);
-        assertEquals("queued", api.get("/v1/jobs/" + id, keyA).json().path("status").asText());
+        assertEquals(
+                "queued", api.get("/v1/jobs/" + id, keyA).json().path("status").asText());
 
         platform.startService(Service.WORKER, true);
         JsonNode done = awaitJob(keyA, id);

@@ -1,0 +1,102 @@
+package io.aiaas.infra;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/** The realm Keycloak imports: written by hand, since this library carries no JSON mapper. */
+final class RealmJson {
+
+    private RealmJson() {}
+
+    static String of(String adminPassword, String platformClientSecret, boolean testUsers) {
+        List<String> users = new ArrayList<>();
+        users.add(user("admin", adminPassword, "Platform", "Administrator", List.of(KeycloakServer.ADMIN_ROLE)));
+        if (testUsers) {
+            users.add(user("no-role", "no-role", "No", "Role", List.of()));
+        }
+        return """
+                {
+                  "realm": "%s",
+                  "enabled": true,
+                  "sslRequired": "none",
+                  "registrationAllowed": false,
+                  "roles": {
+                    "realm": [
+                      {"name": "%s", "description": "Administers tenants, plans and models of the platform"}
+                    ]
+                  },
+                  "users": [
+                %s
+                  ],
+                  "clients": [
+                    {
+                      "clientId": "%s",
+                      "name": "AIaaS command line",
+                      "enabled": true,
+                      "publicClient": true,
+                      "directAccessGrantsEnabled": true,
+                      "standardFlowEnabled": false
+                    },
+                    {
+                      "clientId": "%s",
+                      "name": "AIaaS platform services",
+                      "enabled": true,
+                      "publicClient": false,
+                      "clientAuthenticatorType": "client-secret",
+                      "secret": "%s",
+                      "serviceAccountsEnabled": true,
+                      "standardFlowEnabled": false,
+                      "directAccessGrantsEnabled": false
+                    }
+                  ]
+                }
+                """
+                .formatted(
+                        KeycloakServer.REALM,
+                        KeycloakServer.ADMIN_ROLE,
+                        String.join(",\n", users),
+                        KeycloakServer.CLI_CLIENT,
+                        KeycloakServer.PLATFORM_CLIENT,
+                        escape(platformClientSecret));
+    }
+
+    private static String user(String name, String password, String first, String last, List<String> roles) {
+        String realmRoles = roles.stream().map(r -> '"' + escape(r) + '"').collect(Collectors.joining(", "));
+        // Keycloak's user profile requires e-mail and names; without them a login asks to complete the account.
+        return """
+                    {
+                      "username": "%s",
+                      "enabled": true,
+                      "email": "%s@aiaas.local",
+                      "emailVerified": true,
+                      "firstName": "%s",
+                      "lastName": "%s",
+                      "requiredActions": [],
+                      "credentials": [{"type": "password", "value": "%s", "temporary": false}],
+                      "realmRoles": [%s]
+                    }"""
+                .formatted(escape(name), escape(name), escape(first), escape(last), escape(password), realmRoles);
+    }
+
+    static String escape(String s) {
+        StringBuilder out = new StringBuilder(s.length() + 8);
+        for (char c : s.toCharArray()) {
+            switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                case '\t' -> out.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        out.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        out.append(c);
+                    }
+                }
+            }
+        }
+        return out.toString();
+    }
+}

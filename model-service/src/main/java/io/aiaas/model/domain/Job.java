@@ -1,0 +1,97 @@
+package io.aiaas.model.domain;
+
+import io.aiaas.common.events.JobStatus;
+import io.aiaas.common.events.JobType;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import java.time.Instant;
+import org.hibernate.annotations.JdbcTypeCode;
+import org.hibernate.type.SqlTypes;
+
+/** A tenant's job and everything workers reported about it. JSON columns hold the records of the wire format. */
+@Entity
+@Table(name = "job")
+public class Job {
+    @Id
+    public String id;
+
+    @Column(name = "tenant_id", nullable = false)
+    public String tenantId;
+
+    /** {@link JobType#wire()}. */
+    @Column(nullable = false)
+    public String type;
+
+    /** {@link JobStatus#wire()}. */
+    @Column(nullable = false)
+    public String status;
+
+    @Column(name = "model_name")
+    public String modelName;
+
+    @Column(name = "model_id")
+    public String modelId;
+
+    public Integer version;
+
+    public String signature;
+
+    @Column(name = "dataset_id")
+    public String datasetId;
+
+    /** The {@code JobRequest} handed to workers. */
+    @JdbcTypeCode(SqlTypes.JSON)
+    @Column(nullable = false)
+    public String request;
+
+    @JdbcTypeCode(SqlTypes.JSON)
+    public String progress;
+
+    @JdbcTypeCode(SqlTypes.JSON)
+    public String result;
+
+    @JdbcTypeCode(SqlTypes.JSON)
+    public String error;
+
+    @JdbcTypeCode(SqlTypes.JSON)
+    public String usage;
+
+    /** Claims made so far; a worker's events carry the attempt they belong to. */
+    @Column(nullable = false)
+    public int attempt;
+
+    @Column(name = "max_attempts", nullable = false)
+    public int maxAttempts;
+
+    @Column(name = "idempotency_key")
+    public String idempotencyKey;
+
+    /** SHA-256 of the submitted body, to tell a replay from a reuse of the key with another body. */
+    @Column(name = "request_hash")
+    public String requestHash;
+
+    @Column(name = "request_id")
+    public String requestId;
+
+    @Column(name = "created_at", nullable = false)
+    public Instant createdAt;
+
+    @Column(name = "started_at")
+    public Instant startedAt;
+
+    @Column(name = "finished_at")
+    public Instant finishedAt;
+
+    @Column(name = "updated_at", nullable = false)
+    public Instant updatedAt;
+
+    public JobStatus jobStatus() {
+        return JobStatus.fromWire(status);
+    }
+
+    public JobType jobType() {
+        return JobType.fromWire(type);
+    }
+}

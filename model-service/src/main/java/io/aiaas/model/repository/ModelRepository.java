@@ -1,0 +1,64 @@
+package io.aiaas.model.repository;
+
+import io.aiaas.model.domain.Model;
+import io.aiaas.model.domain.Owner;
+import io.quarkus.hibernate.orm.panache.PanacheRepositoryBase;
+import io.quarkus.panache.common.Parameters;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.LockModeType;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/** Models; every query names the owner the caller's verified context gives. */
+@ApplicationScoped
+public class ModelRepository implements PanacheRepositoryBase<Model, String> {
+
+    public Optional<Model> findOwned(Owner owner, String name) {
+        return find("tenantId = ?1 and name = ?2", owner.tenantId(), name).firstResultOptional();
+    }
+
+    /** The owner's model, locked until the transaction ends (version numbers are allocated under this lock). */
+    public Optional<Model> lockOwned(Owner owner, String name) {
+        return find("tenantId = ?1 and name = ?2", owner.tenantId(), name)
+                .withLock(LockModeType.PESSIMISTIC_WRITE)
+                .firstResultOptional();
+    }
+
+    /** What {@code name} means to a tenant: its own model, else the platform catalogue's. */
+    public Optional<Model> findVisible(String tenantId, String name) {
+        return find(
+                        "tenantId in (?1, ?2) and name = ?3 order by case when tenantId = ?1 then 0 else 1 end",
+                        tenantId,
+                        Owner.PLATFORM_MARKER,
+                        name)
+                .firstResultOptional();
+    }
+
+    public Optional<Model> findOwnedById(Owner owner, String modelId) {
+        return find("id = ?1 and tenantId = ?2", modelId, owner.tenantId()).firstResultOptional();
+    }
+
+    /** A model by id, if {@code tenantId} may read it (its own or the platform's). */
+    public Optional<Model> findVisibleById(String tenantId, String modelId) {
+        return find("id = ?1 and tenantId in (?2, ?3)", modelId, tenantId, Owner.PLATFORM_MARKER)
+                .firstResultOptional();
+    }
+
+    /** Newest first, after the cursor position if given, for the given owners. */
+    public List<Model> page(List<String> owners, Instant afterCreatedAt, String afterId, int limit) {
+        if (afterCreatedAt == null) {
+            return find("tenantId in :owners order by createdAt desc, id desc", Parameters.with("owners", owners))
+                    .page(0, limit)
+                    .list();
+        }
+        return find(
+                        "tenantId in :owners and (createdAt < :at or (createdAt = :at and id < :id))"
+                                + " order by createdAt desc, id desc",
+                        Parameters.with("owners", owners)
+                                .and("at", afterCreatedAt)
+                                .and("id", afterId))
+                .page(0, limit)
+                .list();
+    }
+}

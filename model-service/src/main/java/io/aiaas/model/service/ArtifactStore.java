@@ -1,0 +1,114 @@
+package io.aiaas.model.service;
+
+import io.aiaas.common.archive.SavedModelArchive;
+import io.aiaas.common.archive.SavedModelArchive.Format;
+import io.aiaas.common.error.ApiException;
+import io.aiaas.model.config.ModelServiceConfig;
+import io.aiaas.model.domain.Owner;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * The model archives on disk: {@code <artifact-dir>/<owner>/<modelId>/<version>/model.<zip|tar.gz>}. Uploads are
+ * staged under {@code <artifact-dir>/.staging}, on the same file system, so accepting one is a rename.
+ */
+@ApplicationScoped
+public class ArtifactStore {
+    private static final String STAGING = ".staging";
+
+    private final Path root;
+
+    public ArtifactStore(ModelServiceConfig config) {
+        this.root = config.artifactDir().toAbsolutePath().normalize();
+    }
+
+    /** An upload written to a staging file, with its size and the SHA-256 of its bytes. */
+    public record Staged(Path file, long sizeBytes, String sha256) {}
+
+    /** Streams {@code body} to a staging file; 413 (and nothing left behind) past {@code maxBytes}. */
+    public Staged stage(InputStream body, long maxBytes) throws IOException {
+        Path file = Files.createTempFile(stagingDir(), "upload-", ".part");
+        MessageDigest sha = sha256();
+        long size = 0;
+        boolean ok = false;
+        try (OutputStream out = Files.newOutputStream(file)) {
+            byte[] buf = new byte[256 * 1024];
+            int n;
+            while ((n = body.read(buf)) > 0) {
+                size += n;
+                if (size > maxBytes) {
+                    throw ApiException.tooLarge("The archive is larger than the limit of " + maxBytes + " bytes.");
+                }
+                sha.update(buf, 0, n);
+                out.write(buf, 0, n);
+            }
+            ok = true;
+        } finally {
+            if (!ok) {
+                Files.deleteIfExists(file);
+            }
+        }
+        return new Staged(file, size, HexFormat.of().formatHex(sha.digest()));
+    }
+
+    /** A fresh directory under staging to unpack into. */
+    public Path newUnpackDir() throws IOException {
+        return Files.createTempDirectory(stagingDir(), "unpack-");
+    }
+
+    /** Moves a staged archive to its version's place; returns its path relative to the artifact directory. */
+    public String place(Staged staged, Owner owner, String modelId, int version, Format format) throws IOException {
+        Path dir = versionDir(owner, modelId, version);
+        // a directory left by a crash between placing and committing holds nothing anyone refers to
+        SavedModelArchive.deleteTree(dir);
+        Files.createDirectories(dir);
+        Path target = dir.resolve(format == Format.ZIP ? "model.zip" : "model.tar.gz");
+        try {
+            Files.move(staged.file(), target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(staged.file(), target, StandardCopyOption.REPLACE_EXISTING);
+        }
+        return root.relativize(target).toString();
+    }
+
+    public Path resolve(String relativePath) {
+        Path p = root.resolve(relativePath).normalize();
+        if (!p.startsWith(root)) {
+            throw new IllegalStateException("artifact path outside the artifact directory");
+        }
+        return p;
+    }
+
+    public void deleteVersion(Owner owner, String modelId, int version) {
+        SavedModelArchive.deleteTree(versionDir(owner, modelId, version));
+    }
+
+    public void deleteModel(Owner owner, String modelId) {
+        SavedModelArchive.deleteTree(root.resolve(owner.tenantId()).resolve(modelId));
+    }
+
+    public Path versionDir(Owner owner, String modelId, int version) {
+        return root.resolve(owner.tenantId()).resolve(modelId).resolve(Integer.toString(version));
+    }
+
+    public Path stagingDir() throws IOException {
+        return Files.createDirectories(root.resolve(STAGING));
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

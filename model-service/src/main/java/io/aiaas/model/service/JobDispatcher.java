@@ -1,0 +1,257 @@
+package io.aiaas.model.service;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.aiaas.common.error.ApiException;
+import io.aiaas.common.events.JobRequest;
+import io.aiaas.common.events.JobStatus;
+import io.aiaas.common.events.JobType;
+import io.aiaas.common.events.Topics;
+import io.aiaas.common.id.Ids;
+import io.aiaas.common.json.Json;
+import io.aiaas.common.oip.InferenceRequest;
+import io.aiaas.model.api.JobBodies.JobAccepted;
+import io.aiaas.model.api.JobBodies.SubmitJob;
+import io.aiaas.model.config.ModelServiceConfig;
+import io.aiaas.model.domain.Job;
+import io.aiaas.model.domain.Model;
+import io.aiaas.model.domain.ModelAlias;
+import io.aiaas.model.domain.ModelVersion;
+import io.aiaas.model.domain.OutboxRecord;
+import io.aiaas.model.domain.Signature;
+import io.aiaas.model.domain.SignatureInputs;
+import io.aiaas.model.repository.JobRepository;
+import io.aiaas.model.repository.ModelAliasRepository;
+import io.aiaas.model.repository.ModelRepository;
+import io.aiaas.model.repository.ModelVersionRepository;
+import io.aiaas.model.repository.OutboxRepository;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
+import jakarta.transaction.Transactional;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+
+/**
+ * Admits jobs: everything a worker could refuse is checked here first (model, version or alias, signature, input
+ * tensors), then the job row and its {@link JobRequest} for {@code aiaas.jobs.v1} are written in one transaction
+ * through the outbox, so a job is queued exactly when its request will reach the workers.
+ */
+@ApplicationScoped
+public class JobDispatcher {
+    private final ModelRepository models;
+    private final ModelVersionRepository versions;
+    private final ModelAliasRepository aliases;
+    private final JobRepository jobs;
+    private final OutboxRepository outbox;
+    private final ModelServiceConfig config;
+    private final Event<OutboxWritten> outboxWritten;
+
+    public JobDispatcher(
+            ModelRepository models,
+            ModelVersionRepository versions,
+            ModelAliasRepository aliases,
+            JobRepository jobs,
+            OutboxRepository outbox,
+            ModelServiceConfig config,
+            Event<OutboxWritten> outboxWritten) {
+        this.models = models;
+        this.versions = versions;
+        this.aliases = aliases;
+        this.jobs = jobs;
+        this.outbox = outbox;
+        this.config = config;
+        this.outboxWritten = outboxWritten;
+    }
+
+    /** The accepted job; a replay with the same {@code Idempotency-Key} and body returns the first job. */
+    @Transactional
+    public JobAccepted submit(String tenantId, SubmitJob request, String idempotencyKey, RequestTrace trace) {
+        if (request == null) {
+            throw ApiException.badRequest("A JSON body is required.");
+        }
+        String requestHash = sha256(Json.write(request));
+        if (idempotencyKey != null) {
+            Optional<Job> earlier = jobs.findByIdempotencyKey(tenantId, idempotencyKey);
+            if (earlier.isPresent()) {
+                return replay(earlier.get(), requestHash);
+            }
+        }
+        if (request.type() == null) {
+            throw ApiException.badRequest("Field 'type' is required.");
+        }
+        JobType type = parseType(request.type());
+        if (request.model() == null) {
+            throw ApiException.badRequest("Field 'model' is required.");
+        }
+        if (type == JobType.TRAINING) {
+            throw ApiException.unprocessable("Training jobs are not supported yet.");
+        }
+        if (request.dataset() != null) {
+            throw ApiException.unprocessable("Batch inference jobs are not supported yet.");
+        }
+        if (request.inputs() == null || request.inputs().isEmpty()) {
+            throw ApiException.badRequest("An inline inference job needs 'inputs'.");
+        }
+        Job job = inlineInference(tenantId, request, trace);
+        job.idempotencyKey = idempotencyKey;
+        job.requestHash = requestHash;
+        jobs.persist(job);
+        enqueue(job, trace);
+        return accepted(job);
+    }
+
+    private Job inlineInference(String tenantId, SubmitJob request, RequestTrace trace) {
+        if (request.version() != null && request.alias() != null) {
+            throw ApiException.unprocessable("Name either 'version' or 'alias', not both.");
+        }
+        Model model = models.findVisible(tenantId, request.model())
+                .orElseThrow(() -> ApiException.notFound("No model named '" + request.model() + "'."));
+        ModelVersion version = resolveVersion(model, request);
+        SortedMap<String, Signature> signatures = ModelCatalogue.signatures(version);
+        String signatureName = pickSignature(signatures, signatureName(request));
+        SignatureInputs.check(signatureName, signatures.get(signatureName), request.inputs());
+
+        Map<String, Object> parameters = new LinkedHashMap<>();
+        if (request.parameters() != null) {
+            parameters.putAll(request.parameters());
+        }
+        parameters.put("signature_name", signatureName);
+        Instant now = ModelCatalogue.now();
+        Job job = new Job();
+        job.id = Ids.newId(Ids.JOB);
+        InferenceRequest inputs = new InferenceRequest(job.id, parameters, request.inputs(), null);
+        JobRequest jobRequest = new JobRequest(
+                job.id,
+                tenantId,
+                JobType.INFERENCE,
+                model.name,
+                model.id,
+                version.version,
+                signatureName,
+                inputs,
+                null,
+                null,
+                config.jobs().maxAttempts(),
+                trace.requestId(),
+                now);
+        job.request = Json.write(jobRequest);
+        if (job.request.length() > config.jobs().maxRequestBytes()) {
+            throw ApiException.tooLarge("The inline inputs exceed "
+                    + config.jobs().maxRequestBytes() + " bytes; use a dataset and a batch job for larger inputs.");
+        }
+        job.tenantId = tenantId;
+        job.type = JobType.INFERENCE.wire();
+        job.status = JobStatus.QUEUED.wire();
+        job.modelName = model.name;
+        job.modelId = model.id;
+        job.version = version.version;
+        job.signature = signatureName;
+        job.attempt = 0;
+        job.maxAttempts = config.jobs().maxAttempts();
+        job.requestId = trace.requestId();
+        job.createdAt = now;
+        job.updatedAt = now;
+        return job;
+    }
+
+    private ModelVersion resolveVersion(Model model, SubmitJob request) {
+        if (request.version() != null) {
+            return versions.find(model, request.version())
+                    .orElseThrow(() -> ModelCatalogue.versionNotFound(model.name, request.version()));
+        }
+        if (request.alias() != null) {
+            ModelAlias alias = aliases.find(model, request.alias())
+                    .orElseThrow(() -> ApiException.notFound(
+                            "Model '" + model.name + "' has no alias '" + request.alias() + "'."));
+            return versions.find(model, alias.version)
+                    .orElseThrow(() -> ModelCatalogue.versionNotFound(model.name, alias.version));
+        }
+        Optional<ModelAlias> production = aliases.find(model, ModelAlias.PRODUCTION);
+        Optional<ModelVersion> chosen =
+                production.isPresent() ? versions.find(model, production.get().version) : versions.newest(model);
+        return chosen.orElseThrow(() -> ApiException.notFound("Model '" + model.name + "' has no version yet."));
+    }
+
+    private static String signatureName(SubmitJob request) {
+        if (request.signature() != null) {
+            return request.signature();
+        }
+        Object fromParameters =
+                request.parameters() == null ? null : request.parameters().get("signature_name");
+        return fromParameters == null ? null : fromParameters.toString();
+    }
+
+    /** The named signature, else {@code serving_default}, else the only one. */
+    static String pickSignature(SortedMap<String, Signature> signatures, String requested) {
+        if (requested != null) {
+            if (!signatures.containsKey(requested)) {
+                throw ApiException.unprocessable(
+                        "The model has no signature '" + requested + "'; it has " + signatures.keySet() + ".");
+            }
+            return requested;
+        }
+        if (signatures.containsKey(Signature.SERVING_DEFAULT)) {
+            return Signature.SERVING_DEFAULT;
+        }
+        if (signatures.size() == 1) {
+            return signatures.firstKey();
+        }
+        throw ApiException.unprocessable(
+                "The model has no serving_default signature; name one of " + signatures.keySet() + ".");
+    }
+
+    private void enqueue(Job job, RequestTrace trace) {
+        ObjectNode headers = Json.mapper().createObjectNode();
+        if (trace.requestId() != null) {
+            headers.put(Topics.HEADER_REQUEST_ID, trace.requestId());
+        }
+        if (trace.traceparent() != null) {
+            headers.put(Topics.HEADER_TRACEPARENT, trace.traceparent());
+        }
+        OutboxRecord row = new OutboxRecord();
+        row.topic = Topics.JOBS;
+        row.recordKey = job.id;
+        row.payload = job.request;
+        row.headers = headers.toString();
+        row.createdAt = job.createdAt;
+        outbox.persist(row);
+        outboxWritten.fire(new OutboxWritten(Topics.JOBS));
+    }
+
+    private static JobAccepted replay(Job earlier, String requestHash) {
+        if (!requestHash.equals(earlier.requestHash)) {
+            throw ApiException.conflict("This Idempotency-Key was used with another request body.");
+        }
+        return accepted(earlier);
+    }
+
+    private static JobAccepted accepted(Job job) {
+        // the first answer was "queued"; a replay answers the same
+        return new JobAccepted(job.id, job.type, JobStatus.QUEUED.wire(), job.createdAt);
+    }
+
+    private static JobType parseType(String type) {
+        try {
+            return JobType.fromWire(type);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.unprocessable(
+                    "Unknown job type '" + type.toLowerCase(Locale.ROOT) + "'; it is 'inference' or 'training'.");
+        }
+    }
+
+    private static String sha256(String s) {
+        try {
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

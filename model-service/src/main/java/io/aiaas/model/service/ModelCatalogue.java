@@ -1,0 +1,281 @@
+package io.aiaas.model.service;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import io.aiaas.common.error.ApiException;
+import io.aiaas.common.id.Ids;
+import io.aiaas.common.json.Json;
+import io.aiaas.model.api.ListBody;
+import io.aiaas.model.api.ModelBodies.AliasBody;
+import io.aiaas.model.api.ModelBodies.CreateModel;
+import io.aiaas.model.api.ModelBodies.ModelBody;
+import io.aiaas.model.api.ModelBodies.PatchModel;
+import io.aiaas.model.api.ModelBodies.SetAlias;
+import io.aiaas.model.api.ModelBodies.VersionBody;
+import io.aiaas.model.api.PageRequest;
+import io.aiaas.model.domain.Model;
+import io.aiaas.model.domain.ModelAlias;
+import io.aiaas.model.domain.ModelVersion;
+import io.aiaas.model.domain.Owner;
+import io.aiaas.model.domain.Signature;
+import io.aiaas.model.repository.ModelAliasRepository;
+import io.aiaas.model.repository.ModelRepository;
+import io.aiaas.model.repository.ModelVersionRepository;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.Status;
+import jakarta.transaction.Synchronization;
+import jakarta.transaction.TransactionSynchronizationRegistry;
+import jakarta.transaction.Transactional;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.regex.Pattern;
+
+/**
+ * Models, their versions and aliases, for a tenant (its own models, reading the platform catalogue too) or for the
+ * platform catalogue itself. {@code viewer} is whoever reads; {@code owner} whoever writes.
+ */
+@ApplicationScoped
+public class ModelCatalogue {
+    public static final Pattern NAME = Pattern.compile("^[a-z0-9][a-z0-9-]{0,62}$");
+    private static final TypeReference<SortedMap<String, Signature>> SIGNATURES = new TypeReference<>() {};
+
+    private final ModelRepository models;
+    private final ModelVersionRepository versions;
+    private final ModelAliasRepository aliases;
+    private final ArtifactStore store;
+    private final TransactionSynchronizationRegistry txRegistry;
+
+    public ModelCatalogue(
+            ModelRepository models,
+            ModelVersionRepository versions,
+            ModelAliasRepository aliases,
+            ArtifactStore store,
+            TransactionSynchronizationRegistry txRegistry) {
+        this.models = models;
+        this.versions = versions;
+        this.aliases = aliases;
+        this.store = store;
+        this.txRegistry = txRegistry;
+    }
+
+    @Transactional
+    public ModelBody create(Owner owner, CreateModel request) {
+        if (request == null || request.name() == null) {
+            throw ApiException.badRequest("Field 'name' is required.");
+        }
+        requireName(request.name(), "model name");
+        if (models.findOwned(owner, request.name()).isPresent()) {
+            throw ApiException.conflict("A model named '" + request.name() + "' already exists.");
+        }
+        Model model = new Model();
+        model.id = Ids.newId(Ids.MODEL);
+        model.tenantId = owner.tenantId();
+        model.name = request.name();
+        model.description = request.description();
+        model.nextVersion = 1;
+        model.createdAt = now();
+        model.updatedAt = model.createdAt;
+        try {
+            models.persistAndFlush(model);
+        } catch (jakarta.persistence.PersistenceException e) {
+            // lost a race for the name against a concurrent create
+            throw ApiException.conflict("A model named '" + request.name() + "' already exists.");
+        }
+        return body(model);
+    }
+
+    @Transactional
+    public ListBody<ModelBody> list(Owner viewer, PageRequest page) {
+        List<String> owners = viewer.isPlatform()
+                ? List.of(Owner.PLATFORM_MARKER)
+                : List.of(viewer.tenantId(), Owner.PLATFORM_MARKER);
+        List<Model> found = models.page(owners, page.afterCreatedAt(), page.afterKey(), page.limit() + 1);
+        boolean more = found.size() > page.limit();
+        List<Model> items = more ? found.subList(0, page.limit()) : found;
+        String next = null;
+        if (more) {
+            Model last = items.get(items.size() - 1);
+            next = PageRequest.cursor(last.createdAt, last.id);
+        }
+        return new ListBody<>(items.stream().map(this::body).toList(), next);
+    }
+
+    @Transactional
+    public ModelBody get(Owner viewer, String name) {
+        return body(visible(viewer, name));
+    }
+
+    @Transactional
+    public ModelBody patch(Owner owner, String name, PatchModel request) {
+        if (request == null) {
+            throw ApiException.badRequest("A JSON body is required.");
+        }
+        Model model = owned(owner, name);
+        model.description = request.description();
+        model.updatedAt = now();
+        return body(model);
+    }
+
+    /** Deletes a model, its versions and aliases; the archives go once the deletion is committed. */
+    @Transactional
+    public void delete(Owner owner, String name) {
+        Model model = models.lockOwned(owner, name).orElseThrow(() -> notFound(name));
+        aliases.delete("modelId = ?1 and tenantId = ?2", model.id, model.tenantId);
+        versions.delete("modelId = ?1 and tenantId = ?2", model.id, model.tenantId);
+        models.delete(model);
+        afterCommit(() -> store.deleteModel(owner, model.id));
+    }
+
+    @Transactional
+    public ListBody<VersionBody> versions(Owner viewer, String name, PageRequest page) {
+        Model model = visible(viewer, name);
+        List<ModelVersion> found = versions.page(model, page.afterVersion(), page.limit() + 1);
+        boolean more = found.size() > page.limit();
+        List<ModelVersion> items = more ? found.subList(0, page.limit()) : found;
+        String next = null;
+        if (more) {
+            ModelVersion last = items.get(items.size() - 1);
+            next = PageRequest.cursor(last.createdAt, Integer.toString(last.version));
+        }
+        return new ListBody<>(items.stream().map(ModelCatalogue::body).toList(), next);
+    }
+
+    @Transactional
+    public VersionBody version(Owner viewer, String name, int version) {
+        Model model = visible(viewer, name);
+        return body(versions.find(model, version).orElseThrow(() -> versionNotFound(name, version)));
+    }
+
+    /** Deletes a version no alias points to (409 otherwise); its archive goes once the deletion is committed. */
+    @Transactional
+    public void deleteVersion(Owner owner, String name, int version) {
+        Model model = models.lockOwned(owner, name).orElseThrow(() -> notFound(name));
+        ModelVersion row = versions.find(model, version).orElseThrow(() -> versionNotFound(name, version));
+        List<ModelAlias> pointing = aliases.pointingTo(model, version);
+        if (!pointing.isEmpty()) {
+            throw ApiException.conflict("Version " + version + " is in use by alias '" + pointing.get(0).alias
+                    + "'; move or delete the alias first.");
+        }
+        versions.delete(row);
+        afterCommit(() -> store.deleteVersion(owner, model.id, version));
+    }
+
+    @Transactional
+    public AliasBody setAlias(Owner owner, String name, String alias, SetAlias request) {
+        if (request == null || request.version() == null) {
+            throw ApiException.badRequest("Field 'version' is required.");
+        }
+        requireName(alias, "alias");
+        Model model = models.lockOwned(owner, name).orElseThrow(() -> notFound(name));
+        if (versions.find(model, request.version()).isEmpty()) {
+            throw ApiException.unprocessable(
+                    "Model '" + name + "' has no version " + request.version() + " for the alias to point to.");
+        }
+        Instant now = now();
+        ModelAlias row = aliases.find(model, alias).orElseGet(() -> {
+            ModelAlias created = new ModelAlias();
+            created.modelId = model.id;
+            created.tenantId = model.tenantId;
+            created.alias = alias;
+            created.createdAt = now;
+            return created;
+        });
+        row.version = request.version();
+        row.updatedAt = now;
+        if (row.id == null) {
+            aliases.persist(row);
+        }
+        model.updatedAt = now;
+        return new AliasBody(alias, row.version);
+    }
+
+    @Transactional
+    public void deleteAlias(Owner owner, String name, String alias) {
+        Model model = models.lockOwned(owner, name).orElseThrow(() -> notFound(name));
+        ModelAlias row = aliases.find(model, alias)
+                .orElseThrow(() -> ApiException.notFound("Model '" + name + "' has no alias '" + alias + "'."));
+        aliases.delete(row);
+        model.updatedAt = now();
+    }
+
+    /** What {@code name} means to the viewer: a tenant's own model first, then the platform catalogue's. */
+    Model visible(Owner viewer, String name) {
+        return (viewer.isPlatform()
+                        ? models.findOwned(Owner.PLATFORM, name)
+                        : models.findVisible(viewer.tenantId(), name))
+                .orElseThrow(() -> notFound(name));
+    }
+
+    Model owned(Owner owner, String name) {
+        return models.findOwned(owner, name).orElseThrow(() -> notFound(name));
+    }
+
+    ModelBody body(Model model) {
+        Map<String, Integer> aliasMap = new LinkedHashMap<>();
+        aliases.of(model).forEach(a -> aliasMap.put(a.alias, a.version));
+        Integer latest = versions.newest(model).map(v -> v.version).orElse(null);
+        return new ModelBody(
+                model.id,
+                model.name,
+                model.description,
+                model.owner().kind(),
+                aliasMap,
+                latest,
+                model.createdAt,
+                model.updatedAt);
+    }
+
+    static VersionBody body(ModelVersion version) {
+        return new VersionBody(
+                version.version,
+                version.status,
+                signatures(version),
+                version.sizeBytes,
+                version.sha256,
+                version.createdAt);
+    }
+
+    static SortedMap<String, Signature> signatures(ModelVersion version) {
+        try {
+            return Json.mapper().readValue(version.signatures, SIGNATURES);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("stored signatures of " + version.modelId + " unreadable", e);
+        }
+    }
+
+    static void requireName(String value, String what) {
+        if (!NAME.matcher(value).matches()) {
+            throw ApiException.unprocessable("The " + what + " must match ^[a-z0-9][a-z0-9-]{0,62}$.");
+        }
+    }
+
+    static ApiException notFound(String name) {
+        return ApiException.notFound("No model named '" + name + "'.");
+    }
+
+    static ApiException versionNotFound(String name, int version) {
+        return ApiException.notFound("Model '" + name + "' has no version " + version + ".");
+    }
+
+    static Instant now() {
+        // the database keeps microseconds; the API shows milliseconds: store what is shown, so cursors match
+        return Instant.now().truncatedTo(ChronoUnit.MILLIS);
+    }
+
+    private void afterCommit(Runnable action) {
+        txRegistry.registerInterposedSynchronization(new Synchronization() {
+            @Override
+            public void beforeCompletion() {}
+
+            @Override
+            public void afterCompletion(int status) {
+                if (status == Status.STATUS_COMMITTED) {
+                    action.run();
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,101 @@
+package io.aiaas.model.service;
+
+import io.aiaas.common.archive.SavedModelArchive;
+import io.aiaas.common.archive.SavedModelArchive.Format;
+import io.aiaas.common.json.Json;
+import io.aiaas.model.api.ModelBodies.VersionBody;
+import io.aiaas.model.config.ModelServiceConfig;
+import io.aiaas.model.domain.Model;
+import io.aiaas.model.domain.ModelVersion;
+import io.aiaas.model.domain.Owner;
+import io.aiaas.model.domain.SavedModelSignatures;
+import io.aiaas.model.domain.Signature;
+import io.aiaas.model.repository.ModelRepository;
+import io.aiaas.model.repository.ModelVersionRepository;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.SortedMap;
+
+/**
+ * Accepting a new version: the body streams to a staging file (size and SHA-256 computed on the way), is unpacked
+ * safely, its signatures are read from {@code saved_model.pb}, and only then, under a lock on the model row, does it
+ * get a version number, a place on disk and a row. Any failure leaves no row and no file.
+ */
+@ApplicationScoped
+public class ModelVersionUploads {
+    private final ModelRepository models;
+    private final ModelVersionRepository versions;
+    private final ArtifactStore store;
+    private final ModelServiceConfig config;
+
+    public ModelVersionUploads(
+            ModelRepository models, ModelVersionRepository versions, ArtifactStore store, ModelServiceConfig config) {
+        this.models = models;
+        this.versions = versions;
+        this.store = store;
+        this.config = config;
+    }
+
+    public VersionBody upload(Owner owner, String modelName, String contentType, InputStream body) throws IOException {
+        Format format = Format.fromContentType(contentType);
+        // 404 before reading a possibly large body
+        QuarkusTransaction.requiringNew()
+                .call(() -> models.findOwned(owner, modelName).orElseThrow(() -> ModelCatalogue.notFound(modelName)));
+        long limit = config.maxModelBytes();
+        ArtifactStore.Staged staged = store.stage(body, limit);
+        Path placedDir = null;
+        try {
+            SortedMap<String, Signature> signatures = readSignatures(staged, format, limit);
+            String signaturesJson = Json.write(signatures);
+            Path[] placed = new Path[1];
+            try {
+                return QuarkusTransaction.requiringNew().call(() -> {
+                    Model model =
+                            models.lockOwned(owner, modelName).orElseThrow(() -> ModelCatalogue.notFound(modelName));
+                    int number = model.nextVersion;
+                    model.nextVersion = number + 1;
+                    model.updatedAt = ModelCatalogue.now();
+                    placed[0] = store.versionDir(owner, model.id, number);
+                    String path = store.place(staged, owner, model.id, number, format);
+                    ModelVersion version = new ModelVersion();
+                    version.modelId = model.id;
+                    version.tenantId = model.tenantId;
+                    version.version = number;
+                    version.status = ModelVersion.STATUS_READY;
+                    version.signatures = signaturesJson;
+                    version.sizeBytes = staged.sizeBytes();
+                    version.sha256 = staged.sha256();
+                    version.archiveFormat = format == Format.ZIP ? "zip" : "tar.gz";
+                    version.artifactPath = path;
+                    version.createdAt = model.updatedAt;
+                    versions.persist(version);
+                    return ModelCatalogue.body(version);
+                });
+            } finally {
+                placedDir = placed[0];
+            }
+        } catch (RuntimeException | IOException | Error e) {
+            if (placedDir != null) {
+                SavedModelArchive.deleteTree(placedDir);
+            }
+            throw e;
+        } finally {
+            Files.deleteIfExists(staged.file());
+        }
+    }
+
+    private SortedMap<String, Signature> readSignatures(ArtifactStore.Staged staged, Format format, long limit)
+            throws IOException {
+        Path unpackDir = store.newUnpackDir();
+        try (InputStream in = Files.newInputStream(staged.file())) {
+            Path root = SavedModelArchive.extract(in, format, unpackDir, limit);
+            return SavedModelSignatures.read(root.resolve(SavedModelArchive.SAVED_MODEL_FILE));
+        } finally {
+            SavedModelArchive.deleteTree(unpackDir);
+        }
+    }
+}

@@ -1,0 +1,53 @@
+package io.aiaas.tenant.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** The tenant service's own settings, under {@code aiaas.tenant}. */
+@ConfigMapping(prefix = "aiaas.tenant")
+public interface TenantConfig {
+
+    Auth auth();
+
+    Usage usage();
+
+    Keys keys();
+
+    interface Auth {
+        /**
+         * The JWKS file with the public keys of internal-token issuers (gateway, workers), as
+         * {@code InternalKeyFiles.ensure} writes it. Environment: {@code AIAAS_INTERNAL_JWKS_FILE}.
+         */
+        Path jwksFile();
+    }
+
+    interface Usage {
+        /** Whether this replica consumes {@code aiaas.usage.v1}; off only for tools that need the API alone. */
+        @WithDefault("true")
+        boolean consumerEnabled();
+
+        /** The consumer group: every replica shares it, so each event is stored by one of them. */
+        @WithDefault("aiaas-tenant-usage")
+        String groupId();
+
+        /** How long one poll of the usage topic waits for records. */
+        @WithDefault("1s")
+        Duration pollTimeout();
+
+        /** The pause before a batch that could not be stored (database down) is tried again. */
+        @WithDefault("2s")
+        Duration retryBackoff();
+
+        /** The longest time range one usage query may span. */
+        @WithDefault("P400D")
+        Duration maxRange();
+    }
+
+    interface Keys {
+        /** {@code lastUsedAt} is written at most this often per key, so verification stays a read. */
+        @WithDefault("60s")
+        Duration lastUsedResolution();
+    }
+}

@@ -1,0 +1,19 @@
+package io.aiaas.tenant.domain;
+
+import java.time.Instant;
+
+/** One usage event as stored: the CloudEvent's fields, and the event itself as received. */
+public record UsageRecord(
+        String eventId,
+        String tenantId,
+        UsageKind kind,
+        String model,
+        Integer version,
+        String device,
+        long examples,
+        long computeMillis,
+        long units,
+        String jobId,
+        String requestId,
+        Instant occurredAt,
+        String cloudEventJson) {}

@@ -1,0 +1,105 @@
+package io.aiaas.tenant.repository;
+
+import io.aiaas.tenant.domain.Granularity;
+import io.aiaas.tenant.domain.UsageBucket;
+import io.aiaas.tenant.domain.UsageRecord;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import javax.sql.DataSource;
+
+/**
+ * Usage events, in plain SQL: storing must be {@code INSERT … ON CONFLICT DO NOTHING} (a redelivered event changes
+ * nothing) and reading is an aggregation, neither of which an entity helps with. Runs in the caller's transaction (the
+ * data source enlists in it).
+ */
+@ApplicationScoped
+public class UsageEventRepository {
+    private static final String INSERT = "INSERT INTO usage_event (event_id, tenant_id, kind, model, version, device,"
+            + " examples, compute_millis, units, job_id, request_id, occurred_at, received_at, cloud_event)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS jsonb))"
+            + " ON CONFLICT (event_id) DO NOTHING";
+
+    // date_trunc on the UTC wall clock, so buckets are UTC hours and days whatever the session's time zone.
+    private static final String AGGREGATE = "SELECT date_trunc(?, occurred_at AT TIME ZONE 'UTC') AS bucket, kind,"
+            + " model, count(*) AS requests, sum(examples) AS examples, sum(compute_millis) AS compute_millis,"
+            + " sum(units) AS units FROM usage_event"
+            + " WHERE tenant_id = ? AND occurred_at >= ? AND occurred_at < ?"
+            + " GROUP BY bucket, kind, model ORDER BY bucket, kind, model NULLS FIRST";
+
+    private final DataSource dataSource;
+
+    public UsageEventRepository(DataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    /** Stores the events not stored before; returns how many were new. */
+    public int insertNew(List<UsageRecord> records, Instant receivedAt) throws SQLException {
+        int inserted = 0;
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement(INSERT)) {
+            for (UsageRecord r : records) {
+                ps.setString(1, r.eventId());
+                ps.setString(2, r.tenantId());
+                ps.setString(3, r.kind().value());
+                ps.setString(4, r.model());
+                if (r.version() == null) {
+                    ps.setNull(5, Types.INTEGER);
+                } else {
+                    ps.setInt(5, r.version());
+                }
+                ps.setString(6, r.device());
+                ps.setLong(7, r.examples());
+                ps.setLong(8, r.computeMillis());
+                ps.setLong(9, r.units());
+                ps.setString(10, r.jobId());
+                ps.setString(11, r.requestId());
+                ps.setObject(12, utc(r.occurredAt()));
+                ps.setObject(13, utc(receivedAt));
+                ps.setString(14, r.cloudEventJson());
+                inserted += ps.executeUpdate();
+            }
+        }
+        return inserted;
+    }
+
+    /** The tenant's usage in {@code [from, to)}, per UTC bucket, kind and model, oldest bucket first. */
+    public List<UsageBucket> aggregate(String tenantId, Instant from, Instant to, Granularity granularity)
+            throws SQLException {
+        List<UsageBucket> out = new ArrayList<>();
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement(AGGREGATE)) {
+            ps.setString(1, granularity.value());
+            ps.setString(2, tenantId);
+            ps.setObject(3, utc(from));
+            ps.setObject(4, utc(to));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    LocalDateTime bucket = rs.getObject("bucket", LocalDateTime.class);
+                    out.add(new UsageBucket(
+                            bucket.toInstant(ZoneOffset.UTC),
+                            rs.getString("kind"),
+                            rs.getString("model"),
+                            rs.getLong("requests"),
+                            rs.getLong("examples"),
+                            rs.getLong("compute_millis"),
+                            rs.getLong("units")));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static OffsetDateTime utc(Instant instant) {
+        return instant.atOffset(ZoneOffset.UTC);
+    }
+}

@@ -1,0 +1,83 @@
+package io.aiaas.tenant.service;
+
+import io.aiaas.common.error.ApiException;
+import io.aiaas.tenant.domain.Actor;
+import io.aiaas.tenant.domain.Cursor;
+import io.aiaas.tenant.domain.Page;
+import io.aiaas.tenant.domain.PageRequest;
+import io.aiaas.tenant.domain.Plan;
+import io.aiaas.tenant.domain.PlanLimits;
+import io.aiaas.tenant.repository.PlanRepository;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.Transactional;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.regex.Pattern;
+
+/** Plans and their limits. */
+@ApplicationScoped
+public class PlanService {
+    private static final Pattern NAME = Pattern.compile("^[a-z0-9][a-z0-9-]{0,62}$");
+
+    private final PlanRepository plans;
+    private final AuditLog audit;
+
+    public PlanService(PlanRepository plans, AuditLog audit) {
+        this.plans = plans;
+        this.audit = audit;
+    }
+
+    @Transactional
+    public Page<Plan> list(PageRequest page) {
+        return page.page(plans.listAfter(page.after(), page.fetchSize()), p -> new Cursor(p.createdAt, p.name), p -> p);
+    }
+
+    @Transactional
+    public Plan get(String name) {
+        return plans.findByIdOptional(name).orElseThrow(() -> ApiException.notFound("No plan '" + name + "'."));
+    }
+
+    @Transactional
+    public Plan create(String name, PlanLimits limits, Actor actor) {
+        if (!NAME.matcher(name).matches()) {
+            throw ApiException.unprocessable("A plan name is 1-63 lower-case letters, digits and '-'.");
+        }
+        limits.validate();
+        if (plans.findByIdOptional(name).isPresent()) {
+            throw ApiException.conflict("A plan named '" + name + "' exists.");
+        }
+        Plan plan = new Plan();
+        plan.name = name;
+        plan.createdAt = now();
+        apply(plan, limits);
+        plans.persist(plan);
+        audit.record(actor, AuditLog.PLAN_CREATED, name, null);
+        return plan;
+    }
+
+    @Transactional
+    public Plan replace(String name, PlanLimits limits, Actor actor) {
+        limits.validate();
+        Plan plan = plans.findByIdOptional(name, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE)
+                .orElseThrow(() -> ApiException.notFound("No plan '" + name + "'."));
+        apply(plan, limits);
+        audit.record(actor, AuditLog.PLAN_UPDATED, name, null);
+        return plan;
+    }
+
+    private static void apply(Plan plan, PlanLimits limits) {
+        plan.requestsPerSecond = limits.requestsPerSecond();
+        plan.burst = limits.burst();
+        plan.concurrentJobs = limits.concurrentJobs();
+        plan.monthlyComputeUnits = limits.monthlyComputeUnits();
+        plan.maxRequestBytes = limits.maxRequestBytes();
+        plan.maxModelBytes = limits.maxModelBytes();
+        plan.storageBytes = limits.storageBytes();
+        plan.maxBatchRows = limits.maxBatchRows();
+        plan.updatedAt = now();
+    }
+
+    private static Instant now() {
+        return Instant.now().truncatedTo(ChronoUnit.MILLIS);
+    }
+}

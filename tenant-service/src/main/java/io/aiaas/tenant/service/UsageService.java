@@ -1,0 +1,41 @@
+package io.aiaas.tenant.service;
+
+import io.aiaas.common.error.ApiException;
+import io.aiaas.tenant.domain.UsageBucket;
+import io.aiaas.tenant.domain.UsageRecord;
+import io.aiaas.tenant.domain.UsageWindow;
+import io.aiaas.tenant.repository.UsageEventRepository;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.Transactional;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.List;
+import org.jboss.logging.Logger;
+
+/** Usage: storing the events billing is made from, and reporting them per hour or day. */
+@ApplicationScoped
+public class UsageService {
+    private static final Logger LOG = Logger.getLogger(UsageService.class);
+
+    private final UsageEventRepository events;
+
+    public UsageService(UsageEventRepository events) {
+        this.events = events;
+    }
+
+    /** Stores the events in one transaction; an event stored before is skipped. Returns how many were new. */
+    @Transactional(rollbackOn = Exception.class)
+    public int store(List<UsageRecord> records) throws SQLException {
+        return events.insertNew(records, Instant.now());
+    }
+
+    @Transactional
+    public List<UsageBucket> report(String tenantId, UsageWindow window) {
+        try {
+            return events.aggregate(tenantId, window.from(), window.to(), window.granularity());
+        } catch (SQLException e) {
+            LOG.errorf("usage query failed: %s", e.getSQLState());
+            throw ApiException.unavailable("Usage cannot be read right now.", 5);
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package io.aiaas.worker.health;
+
+import io.aiaas.worker.client.ModelServiceClient;
+import io.aiaas.worker.inference.ComputeDevice;
+import io.aiaas.worker.messaging.JobConsumer;
+import io.aiaas.worker.messaging.KafkaSettings;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.Readiness;
+
+/**
+ * Ready when the job loop has its transactional producer, the Kafka cluster answers and model-service is ready. The
+ * dependencies are probed every few seconds on a thread of its own, so a probe never blocks the HTTP threads.
+ */
+@Readiness
+@Singleton
+public class WorkerReadiness implements HealthCheck {
+    private static final Duration INTERVAL = Duration.ofSeconds(5);
+
+    private final JobConsumer jobs;
+    private final ModelServiceClient modelService;
+    private final KafkaSettings kafka;
+    private final ComputeDevice device;
+    private final ScheduledExecutorService prober = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "aiaas-readiness");
+        t.setDaemon(true);
+        return t;
+    });
+    private Admin admin;
+    private volatile boolean kafkaUp;
+    private volatile boolean modelServiceUp;
+
+    public WorkerReadiness(
+            JobConsumer jobs, ModelServiceClient modelService, KafkaSettings kafka, ComputeDevice device) {
+        this.jobs = jobs;
+        this.modelService = modelService;
+        this.kafka = kafka;
+        this.device = device;
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        prober.scheduleWithFixedDelay(this::probe, 0, INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public HealthCheckResponse call() {
+        boolean loop = jobs.transactionsReady();
+        boolean cluster = kafkaUp;
+        boolean models = modelServiceUp;
+        return HealthCheckResponse.named("jobs")
+                .status(loop && cluster && models)
+                .withData("jobLoop", loop)
+                .withData("kafka", cluster)
+                .withData("modelService", models)
+                .withData("device", loop ? device.name() : "unknown")
+                .build();
+    }
+
+    private void probe() {
+        kafkaUp = kafkaAnswers();
+        modelServiceUp = modelService.ready();
+    }
+
+    private boolean kafkaAnswers() {
+        try {
+            if (admin == null) {
+                admin = Admin.create(kafka.admin());
+            }
+            admin.describeCluster(new DescribeClusterOptions().timeoutMs(3000))
+                    .clusterId()
+                    .get(4, TimeUnit.SECONDS);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    @PreDestroy
+    void close() {
+        prober.shutdownNow();
+        try {
+            prober.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (admin != null) {
+            admin.close(Duration.ofSeconds(2));
+        }
+    }
+}
