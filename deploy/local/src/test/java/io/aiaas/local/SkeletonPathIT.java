@@ -222,7 +222,11 @@ class SkeletonPathIT {
     void badJobsAreRefusedWithProblems() throws Exception {
         assertProblem(api.postJson("/v1/jobs", keyA, "{\"type\":\"inference\","), 400, "invalid-request");
         assertProblem(
-                api.postJson("/v1/jobs", keyA, "{\"type\":\"inference\",\"model\":\"nope\",\"inputs\":[]}"),
+                api.postJson(
+                        "/v1/jobs",
+                        keyA,
+                        "{\"type\":\"inference\",\"model\":\"nope\",\"inputs\":[{\"name\":\"x\",\"shape\":[1,3],"
+                                + "\"datatype\":\"FP32\",\"data\":[1,2,3]}]}"),
                 404,
                 "not-found");
         String wrongShape = "{\"type\":\"inference\",\"model\":\"linear\",\"inputs\":[{\"name\":\"x\",\"shape\":[1,4],"

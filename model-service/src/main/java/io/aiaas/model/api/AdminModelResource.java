@@ -1,136 +1,34 @@
 package io.aiaas.model.api;
 
 import io.aiaas.common.auth.CallerContext;
-import io.aiaas.model.api.ModelBodies.AliasBody;
-import io.aiaas.model.api.ModelBodies.CreateModel;
-import io.aiaas.model.api.ModelBodies.ModelBody;
-import io.aiaas.model.api.ModelBodies.PatchModel;
-import io.aiaas.model.api.ModelBodies.SetAlias;
-import io.aiaas.model.api.ModelBodies.VersionBody;
 import io.aiaas.model.domain.Owner;
 import io.aiaas.model.service.ModelCatalogue;
 import io.aiaas.model.service.ModelVersionUploads;
-import jakarta.ws.rs.Consumes;
-import jakarta.ws.rs.DELETE;
-import jakarta.ws.rs.GET;
-import jakarta.ws.rs.HeaderParam;
-import jakarta.ws.rs.PATCH;
-import jakarta.ws.rs.POST;
-import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
-import jakarta.ws.rs.PathParam;
-import jakarta.ws.rs.Produces;
-import jakarta.ws.rs.QueryParam;
-import jakarta.ws.rs.core.HttpHeaders;
-import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.Response;
-import java.io.IOException;
-import java.io.InputStream;
 
 /** The platform catalogue ({@code /admin/v1/models/**}), for platform administrators: the shape of {@code /v1/models}. */
 @Path("/admin/v1/models")
-@Produces(MediaType.APPLICATION_JSON)
-public class AdminModelResource {
+public class AdminModelResource extends ModelEndpoints {
     private final CallerContext caller;
-    private final ModelCatalogue catalogue;
-    private final ModelVersionUploads uploads;
 
     public AdminModelResource(CallerContext caller, ModelCatalogue catalogue, ModelVersionUploads uploads) {
+        super(catalogue, uploads);
         this.caller = caller;
-        this.catalogue = catalogue;
-        this.uploads = uploads;
     }
 
-    @POST
-    @Consumes(MediaType.APPLICATION_JSON)
-    public Response create(CreateModel request) {
-        ModelBody created = catalogue.create(writer(), request);
-        return Response.status(Response.Status.CREATED)
-                .header(HttpHeaders.LOCATION, "/admin/v1/models/" + created.name())
-                .entity(created)
-                .build();
+    @Override
+    protected String basePath() {
+        return "/admin/v1/models";
     }
 
-    @GET
-    public ListBody<ModelBody> list(@QueryParam("limit") String limit, @QueryParam("cursor") String cursor) {
-        return catalogue.list(reader(), PageRequest.parse(limit, cursor));
-    }
-
-    @GET
-    @Path("{name}")
-    public ModelBody get(@PathParam("name") String name) {
-        return catalogue.get(reader(), name);
-    }
-
-    @PATCH
-    @Path("{name}")
-    @Consumes({MediaType.APPLICATION_JSON, "application/merge-patch+json"})
-    public ModelBody patch(@PathParam("name") String name, PatchModel request) {
-        return catalogue.patch(writer(), name, request);
-    }
-
-    @DELETE
-    @Path("{name}")
-    public Response delete(@PathParam("name") String name) {
-        catalogue.delete(writer(), name);
-        return Response.noContent().build();
-    }
-
-    /** The body is the archive itself, streamed: {@code application/zip} or {@code application/gzip} (tar.gz). */
-    @POST
-    @Path("{name}/versions")
-    @Consumes(MediaType.WILDCARD)
-    public Response upload(
-            @PathParam("name") String name, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType, InputStream body)
-            throws IOException {
-        Owner owner = writer();
-        VersionBody version = uploads.upload(owner, name, contentType, body);
-        return Response.status(Response.Status.CREATED)
-                .header(HttpHeaders.LOCATION, "/admin/v1/models/" + name + "/versions/" + version.version())
-                .entity(version)
-                .build();
-    }
-
-    @GET
-    @Path("{name}/versions")
-    public ListBody<VersionBody> versions(
-            @PathParam("name") String name, @QueryParam("limit") String limit, @QueryParam("cursor") String cursor) {
-        return catalogue.versions(reader(), name, PageRequest.parse(limit, cursor));
-    }
-
-    @GET
-    @Path("{name}/versions/{version}")
-    public VersionBody version(@PathParam("name") String name, @PathParam("version") String version) {
-        return catalogue.version(reader(), name, PathParams.version(version));
-    }
-
-    @DELETE
-    @Path("{name}/versions/{version}")
-    public Response deleteVersion(@PathParam("name") String name, @PathParam("version") String version) {
-        catalogue.deleteVersion(writer(), name, PathParams.version(version));
-        return Response.noContent().build();
-    }
-
-    @PUT
-    @Path("{name}/aliases/{alias}")
-    @Consumes(MediaType.APPLICATION_JSON)
-    public AliasBody setAlias(@PathParam("name") String name, @PathParam("alias") String alias, SetAlias request) {
-        return catalogue.setAlias(writer(), name, alias, request);
-    }
-
-    @DELETE
-    @Path("{name}/aliases/{alias}")
-    public Response deleteAlias(@PathParam("name") String name, @PathParam("alias") String alias) {
-        catalogue.deleteAlias(writer(), name, alias);
-        return Response.noContent().build();
-    }
-
-    private Owner reader() {
+    @Override
+    protected Owner reader() {
         caller.requireAdmin();
         return Owner.PLATFORM;
     }
 
-    private Owner writer() {
+    @Override
+    protected Owner writer() {
         caller.requireAdmin();
         return Owner.PLATFORM;
     }

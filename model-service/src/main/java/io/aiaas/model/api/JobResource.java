@@ -3,6 +3,8 @@ package io.aiaas.model.api;
 import io.aiaas.common.auth.CallerContext;
 import io.aiaas.common.auth.Scopes;
 import io.aiaas.common.http.RequestIds;
+import io.aiaas.common.page.Page;
+import io.aiaas.common.page.PageRequest;
 import io.aiaas.model.api.JobBodies.JobAccepted;
 import io.aiaas.model.api.JobBodies.JobBody;
 import io.aiaas.model.api.JobBodies.SubmitJob;
@@ -51,13 +53,13 @@ public class JobResource {
     }
 
     @GET
-    public ListBody<JobBody> list(
+    public Page<JobBody> list(
             @QueryParam("status") String status,
             @QueryParam("type") String type,
             @QueryParam("limit") String limit,
             @QueryParam("cursor") String cursor) {
         String tenant = caller.tenantWithScope(Scopes.JOBS_READ);
-        return queries.list(tenant, status, type, PageRequest.parse(limit, cursor));
+        return queries.list(tenant, status, type, PageRequest.of(limit, cursor));
     }
 
     @GET

@@ -5,9 +5,10 @@ import io.aiaas.common.error.ApiException;
 import io.aiaas.common.events.JobStatus;
 import io.aiaas.common.events.JobType;
 import io.aiaas.common.json.Json;
+import io.aiaas.common.page.Cursor;
+import io.aiaas.common.page.Page;
+import io.aiaas.common.page.PageRequest;
 import io.aiaas.model.api.JobBodies.JobBody;
-import io.aiaas.model.api.ListBody;
-import io.aiaas.model.api.PageRequest;
 import io.aiaas.model.domain.Job;
 import io.aiaas.model.repository.JobRepository;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -32,19 +33,18 @@ public class JobQueries {
     }
 
     @Transactional
-    public ListBody<JobBody> list(String tenantId, String status, String type, PageRequest page) {
+    public Page<JobBody> list(String tenantId, String status, String type, PageRequest page) {
         String statusFilter = status == null || status.isEmpty() ? null : parseStatus(status);
         String typeFilter = type == null || type.isEmpty() ? null : parseType(type);
-        List<Job> found =
-                jobs.page(tenantId, statusFilter, typeFilter, page.afterCreatedAt(), page.afterKey(), page.limit() + 1);
-        boolean more = found.size() > page.limit();
-        List<Job> items = more ? found.subList(0, page.limit()) : found;
-        String next = null;
-        if (more) {
-            Job last = items.get(items.size() - 1);
-            next = PageRequest.cursor(last.createdAt, last.id);
-        }
-        return new ListBody<>(items.stream().map(JobQueries::body).toList(), next);
+        Cursor after = page.after();
+        List<Job> found = jobs.page(
+                tenantId,
+                statusFilter,
+                typeFilter,
+                after == null ? null : after.createdAt(),
+                after == null ? null : after.id(),
+                page.fetchSize());
+        return page.page(found, j -> new Cursor(j.createdAt, j.id), JobQueries::body);
     }
 
     static JobBody body(Job job) {

@@ -4,14 +4,15 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import io.aiaas.common.error.ApiException;
 import io.aiaas.common.id.Ids;
 import io.aiaas.common.json.Json;
-import io.aiaas.model.api.ListBody;
+import io.aiaas.common.page.Cursor;
+import io.aiaas.common.page.Page;
+import io.aiaas.common.page.PageRequest;
 import io.aiaas.model.api.ModelBodies.AliasBody;
 import io.aiaas.model.api.ModelBodies.CreateModel;
 import io.aiaas.model.api.ModelBodies.ModelBody;
 import io.aiaas.model.api.ModelBodies.PatchModel;
 import io.aiaas.model.api.ModelBodies.SetAlias;
 import io.aiaas.model.api.ModelBodies.VersionBody;
-import io.aiaas.model.api.PageRequest;
 import io.aiaas.model.domain.Model;
 import io.aiaas.model.domain.ModelAlias;
 import io.aiaas.model.domain.ModelVersion;
@@ -88,19 +89,14 @@ public class ModelCatalogue {
     }
 
     @Transactional
-    public ListBody<ModelBody> list(Owner viewer, PageRequest page) {
+    public Page<ModelBody> list(Owner viewer, PageRequest page) {
         List<String> owners = viewer.isPlatform()
                 ? List.of(Owner.PLATFORM_MARKER)
                 : List.of(viewer.tenantId(), Owner.PLATFORM_MARKER);
-        List<Model> found = models.page(owners, page.afterCreatedAt(), page.afterKey(), page.limit() + 1);
-        boolean more = found.size() > page.limit();
-        List<Model> items = more ? found.subList(0, page.limit()) : found;
-        String next = null;
-        if (more) {
-            Model last = items.get(items.size() - 1);
-            next = PageRequest.cursor(last.createdAt, last.id);
-        }
-        return new ListBody<>(items.stream().map(this::body).toList(), next);
+        Cursor after = page.after();
+        List<Model> found = models.page(
+                owners, after == null ? null : after.createdAt(), after == null ? null : after.id(), page.fetchSize());
+        return page.page(found, m -> new Cursor(m.createdAt, m.id), this::body);
     }
 
     @Transactional
@@ -130,17 +126,22 @@ public class ModelCatalogue {
     }
 
     @Transactional
-    public ListBody<VersionBody> versions(Owner viewer, String name, PageRequest page) {
+    public Page<VersionBody> versions(Owner viewer, String name, PageRequest page) {
         Model model = visible(viewer, name);
-        List<ModelVersion> found = versions.page(model, page.afterVersion(), page.limit() + 1);
-        boolean more = found.size() > page.limit();
-        List<ModelVersion> items = more ? found.subList(0, page.limit()) : found;
-        String next = null;
-        if (more) {
-            ModelVersion last = items.get(items.size() - 1);
-            next = PageRequest.cursor(last.createdAt, Integer.toString(last.version));
+        List<ModelVersion> found = versions.page(model, afterVersion(page), page.fetchSize());
+        return page.page(found, v -> new Cursor(v.createdAt, Integer.toString(v.version)), ModelCatalogue::body);
+    }
+
+    /** The version a cursor of a version list stops at; versions are its ids there. */
+    private static Integer afterVersion(PageRequest page) {
+        if (page.after() == null) {
+            return null;
         }
-        return new ListBody<>(items.stream().map(ModelCatalogue::body).toList(), next);
+        try {
+            return Integer.valueOf(page.after().id());
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest("The cursor is not one this server issued.");
+        }
     }
 
     @Transactional

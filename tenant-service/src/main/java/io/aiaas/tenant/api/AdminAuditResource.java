@@ -1,9 +1,9 @@
 package io.aiaas.tenant.api;
 
 import io.aiaas.common.auth.CallerContext;
+import io.aiaas.common.page.Page;
+import io.aiaas.common.page.PageRequest;
 import io.aiaas.tenant.domain.AuditEntry;
-import io.aiaas.tenant.domain.Page;
-import io.aiaas.tenant.domain.PageRequest;
 import io.aiaas.tenant.service.AuditLog;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;

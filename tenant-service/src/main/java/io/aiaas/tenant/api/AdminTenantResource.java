@@ -2,6 +2,8 @@ package io.aiaas.tenant.api;
 
 import io.aiaas.common.auth.CallerContext;
 import io.aiaas.common.auth.Scopes;
+import io.aiaas.common.page.Page;
+import io.aiaas.common.page.PageRequest;
 import io.aiaas.tenant.api.ApiKeyViews.CreateKey;
 import io.aiaas.tenant.api.ApiKeyViews.CreatedKey;
 import io.aiaas.tenant.api.ApiKeyViews.KeyView;
@@ -9,8 +11,6 @@ import io.aiaas.tenant.api.TenantViews.CreateTenant;
 import io.aiaas.tenant.api.TenantViews.TenantView;
 import io.aiaas.tenant.api.TenantViews.UpdateTenant;
 import io.aiaas.tenant.domain.Actor;
-import io.aiaas.tenant.domain.Page;
-import io.aiaas.tenant.domain.PageRequest;
 import io.aiaas.tenant.service.ApiKeyService;
 import io.aiaas.tenant.service.TenantService;
 import jakarta.ws.rs.Consumes;

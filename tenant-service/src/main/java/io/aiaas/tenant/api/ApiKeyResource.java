@@ -2,12 +2,12 @@ package io.aiaas.tenant.api;
 
 import io.aiaas.common.auth.CallerContext;
 import io.aiaas.common.auth.Scopes;
+import io.aiaas.common.page.Page;
+import io.aiaas.common.page.PageRequest;
 import io.aiaas.tenant.api.ApiKeyViews.CreateKey;
 import io.aiaas.tenant.api.ApiKeyViews.CreatedKey;
 import io.aiaas.tenant.api.ApiKeyViews.KeyView;
 import io.aiaas.tenant.domain.Actor;
-import io.aiaas.tenant.domain.Page;
-import io.aiaas.tenant.domain.PageRequest;
 import io.aiaas.tenant.service.ApiKeyService;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;

@@ -1,7 +1,7 @@
 package io.aiaas.tenant.repository;
 
+import io.aiaas.common.page.Cursor;
 import io.aiaas.tenant.domain.ApiKey;
-import io.aiaas.tenant.domain.Cursor;
 import io.quarkus.hibernate.orm.panache.PanacheRepositoryBase;
 import io.quarkus.panache.common.Sort;
 import jakarta.enterprise.context.ApplicationScoped;

@@ -1,6 +1,6 @@
 package io.aiaas.tenant.repository;
 
-import io.aiaas.tenant.domain.Cursor;
+import io.aiaas.common.page.Cursor;
 import io.aiaas.tenant.domain.Plan;
 import io.quarkus.hibernate.orm.panache.PanacheRepositoryBase;
 import io.quarkus.panache.common.Sort;

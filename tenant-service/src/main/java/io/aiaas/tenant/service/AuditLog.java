@@ -1,11 +1,11 @@
 package io.aiaas.tenant.service;
 
 import io.aiaas.common.error.ApiException;
+import io.aiaas.common.page.Cursor;
+import io.aiaas.common.page.Page;
+import io.aiaas.common.page.PageRequest;
 import io.aiaas.tenant.domain.Actor;
 import io.aiaas.tenant.domain.AuditEntry;
-import io.aiaas.tenant.domain.Cursor;
-import io.aiaas.tenant.domain.Page;
-import io.aiaas.tenant.domain.PageRequest;
 import io.aiaas.tenant.repository.AuditRepository;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;

@@ -1,4 +1,4 @@
-package io.aiaas.tenant.domain;
+package io.aiaas.common.page;
 
 import java.util.List;
 import java.util.function.Function;

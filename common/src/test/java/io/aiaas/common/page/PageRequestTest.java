@@ -1,4 +1,4 @@
-package io.aiaas.tenant.domain;
+package io.aiaas.common.page;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

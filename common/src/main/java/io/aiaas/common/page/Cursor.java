@@ -1,4 +1,4 @@
-package io.aiaas.tenant.domain;
+package io.aiaas.common.page;
 
 import io.aiaas.common.error.ApiException;
 import java.nio.charset.StandardCharsets;
