@@ -51,17 +51,6 @@ public final class KeycloakServer implements AutoCloseable {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(240);
     private static final String READY_LINE = "Running the server in development mode";
     private static final Pattern ACCESS_TOKEN = Pattern.compile("\"access_token\"\\s*:\\s*\"([^\"]+)\"");
-    /**
-     * Forwards the watched command and stops it when stdin reaches its end, i.e. when this JVM is gone, however it
-     * ended; kc.sh in turn forwards SIGTERM to its java process.
-     */
-    private static final String WATCHDOG = "exec 3<&0\n"
-            + "\"$@\" </dev/null 3<&- & child=$!\n"
-            // an asynchronous list reads /dev/null unless redirected: hence fd 3
-            + "( while read -r _; do :; done; kill -TERM \"$child\" 2>/dev/null ) <&3 &\n"
-            + "exec 3<&-\n"
-            + "wait \"$child\"\n";
-
     /** What to start. */
     public static final class Options {
         private int port;
@@ -272,11 +261,8 @@ public final class KeycloakServer implements AutoCloseable {
 
     private static Process launch(Path home, int port, long maxHeapMb, Path log, boolean importRealm)
             throws IOException {
+        // kc.sh forwards the watchdog's SIGTERM to its java process.
         List<String> command = new ArrayList<>(List.of(
-                "/bin/sh",
-                "-c",
-                WATCHDOG,
-                "kc-watchdog",
                 home.resolve("bin/kc.sh").toString(),
                 "start-dev",
                 "--http-host=127.0.0.1",
@@ -285,7 +271,7 @@ public final class KeycloakServer implements AutoCloseable {
         if (importRealm) {
             command.add("--import-realm");
         }
-        ProcessBuilder builder = new ProcessBuilder(command)
+        ProcessBuilder builder = new ProcessBuilder(ParentWatchdog.wrap("kc-watchdog", command))
                 .directory(home.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));

@@ -1,5 +1,6 @@
 package io.aiaas.local;
 
+import io.aiaas.infra.ParentWatchdog;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -80,7 +81,8 @@ public final class ServiceProcess implements AutoCloseable {
         command.add("-XX:+ExitOnOutOfMemoryError");
         command.add("-jar");
         command.add(jar.toString());
-        ProcessBuilder builder = new ProcessBuilder(command)
+        // The service ends with the launcher even if the launcher is killed outright.
+        ProcessBuilder builder = new ProcessBuilder(ParentWatchdog.wrap("aiaas-" + service.module(), command))
                 .directory(repoRoot.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
