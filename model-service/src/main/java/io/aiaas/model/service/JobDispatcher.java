@@ -24,9 +24,9 @@ import io.aiaas.model.repository.ModelAliasRepository;
 import io.aiaas.model.repository.ModelRepository;
 import io.aiaas.model.repository.ModelVersionRepository;
 import io.aiaas.model.repository.OutboxRepository;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
-import jakarta.transaction.Transactional;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -71,8 +71,28 @@ public class JobDispatcher {
     }
 
     /** The accepted job; a replay with the same {@code Idempotency-Key} and body returns the first job. */
-    @Transactional
     public JobAccepted submit(String tenantId, SubmitJob request, String idempotencyKey, RequestTrace trace) {
+        try {
+            return QuarkusTransaction.requiringNew().call(() -> accept(tenantId, request, idempotencyKey, trace));
+        } catch (RuntimeException e) {
+            if (idempotencyKey == null || !isUniqueViolation(e)) {
+                throw e;
+            }
+            // A concurrent submission with the same key committed first: this one is its replay (or a 409).
+            return QuarkusTransaction.requiringNew().call(() -> accept(tenantId, request, idempotencyKey, trace));
+        }
+    }
+
+    private static boolean isUniqueViolation(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.sql.SQLException sql && "23505".equals(sql.getSQLState())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private JobAccepted accept(String tenantId, SubmitJob request, String idempotencyKey, RequestTrace trace) {
         if (request == null) {
             throw ApiException.badRequest("A JSON body is required.");
         }

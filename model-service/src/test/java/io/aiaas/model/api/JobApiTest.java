@@ -127,6 +127,33 @@ class JobApiTest extends ApiTestSupport {
     }
 
     @Test
+    void concurrentSubmissionsWithOneIdempotencyKeyMakeOneJob() throws Exception {
+        String tenant = newTenant();
+        setUpDense(tenant, "idem-race");
+        Map<String, Object> body = inference("idem-race", List.of(1, 3), List.of(1, 2, 3));
+        int clients = 6;
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(clients);
+        try {
+            var start = new java.util.concurrent.CountDownLatch(1);
+            List<java.util.concurrent.Future<String>> ids = new java.util.ArrayList<>();
+            for (int i = 0; i < clients; i++) {
+                ids.add(pool.submit(() -> {
+                    start.await();
+                    return submit(tenant, body, "race-key");
+                }));
+            }
+            start.countDown();
+            java.util.Set<String> distinct = new java.util.HashSet<>();
+            for (var id : ids) {
+                distinct.add(id.get(60, java.util.concurrent.TimeUnit.SECONDS));
+            }
+            assertEquals(1, distinct.size(), "every client must get the one job: " + distinct);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void refusesJobsThatCannotRun() {
         String tenant = newTenant();
         setUpDense(tenant, "strict");
