@@ -116,6 +116,9 @@ public class JobDispatcher {
         if (request.dataset() != null) {
             throw ApiException.unprocessable("Batch inference jobs are not supported yet.");
         }
+        if (request.spec() != null) {
+            throw ApiException.unprocessable("'spec' belongs to training jobs; an inference job takes none.");
+        }
         if (request.inputs() == null || request.inputs().isEmpty()) {
             throw ApiException.badRequest("An inline inference job needs 'inputs'.");
         }

@@ -184,6 +184,9 @@ class JobApiTest extends ApiTestSupport {
                 new java.util.HashMap<>(inference("strict", List.of(1, 3), List.of(1, 2, 3)));
         withSignature.put("signature", "nope");
         post(tenant, withSignature).statusCode(422);
+        Map<String, Object> withSpec = new java.util.HashMap<>(inference("strict", List.of(1, 3), List.of(1, 2, 3)));
+        withSpec.put("spec", Map.of("epochs", 1));
+        post(tenant, withSpec).statusCode(422).body("detail", org.hamcrest.Matchers.containsString("spec"));
         post(tenant, Map.of("type", "dance", "model", "strict")).statusCode(422);
         post(tenant, Map.of("type", "training", "model", "strict", "dataset", "ds_x"))
                 .statusCode(422);
