@@ -1,5 +1,6 @@
 package io.aiaas.common.auth;
 
+import io.aiaas.common.plan.PlanLimits;
 import java.util.List;
 
 /**
@@ -11,7 +12,9 @@ import java.util.List;
  * @param tid the tenant the call acts for; null for administrators and components acting platform-wide
  * @param scp the API key's scopes
  * @param roles {@code platform-admin} for administrators, {@code service} for components
- * @param rid the request id
+ * @param rid the request id; optional, as tokens may be cached per key and audience (the request id then travels in
+ *     {@code X-Request-Id})
+ * @param plan the tenant's plan limits; null for administrators and components
  * @param iat issued at, epoch seconds
  * @param exp expiry, epoch seconds, at most 60 s after {@code iat}
  */
@@ -23,6 +26,7 @@ public record InternalToken(
         List<String> scp,
         List<String> roles,
         String rid,
+        PlanLimits plan,
         long iat,
         long exp) {
 

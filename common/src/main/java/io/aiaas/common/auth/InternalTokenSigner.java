@@ -2,6 +2,8 @@ package io.aiaas.common.auth;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.aiaas.common.json.Json;
+import io.aiaas.common.plan.PlanLimits;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
@@ -44,6 +46,11 @@ public final class InternalTokenSigner {
         return issuer;
     }
 
+    /** Seconds between {@code iat} and {@code exp} of the tokens this signer makes. */
+    public long ttlSeconds() {
+        return ttlSeconds;
+    }
+
     public String sign(
             String audience,
             String subject,
@@ -51,6 +58,17 @@ public final class InternalTokenSigner {
             List<String> scopes,
             List<String> roles,
             String requestId) {
+        return sign(audience, subject, tenantId, scopes, roles, requestId, null);
+    }
+
+    public String sign(
+            String audience,
+            String subject,
+            String tenantId,
+            List<String> scopes,
+            List<String> roles,
+            String requestId,
+            PlanLimits plan) {
         long now = clock.instant().getEpochSecond();
         ObjectNode claims = JSON.createObjectNode();
         claims.put("iss", issuer);
@@ -63,6 +81,9 @@ public final class InternalTokenSigner {
         roles.forEach(claims.putArray("roles")::add);
         if (requestId != null) {
             claims.put("rid", requestId);
+        }
+        if (plan != null) {
+            claims.set("plan", Json.mapper().valueToTree(plan));
         }
         claims.put("iat", now);
         claims.put("exp", now + ttlSeconds);

@@ -2,6 +2,8 @@ package io.aiaas.common.auth;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.aiaas.common.json.Json;
+import io.aiaas.common.plan.PlanLimits;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.Signature;
@@ -81,11 +83,16 @@ public final class InternalTokenVerifier {
                     strings(c.path("scp")),
                     strings(c.path("roles")),
                     c.path("rid").asText(null),
+                    plan(c.path("plan")),
                     iat,
                     exp));
         } catch (GeneralSecurityException | java.io.IOException | IllegalArgumentException e) {
             return Optional.empty();
         }
+    }
+
+    private static PlanLimits plan(JsonNode node) throws java.io.IOException {
+        return node.isObject() ? Json.mapper().treeToValue(node, PlanLimits.class) : null;
     }
 
     private static List<String> strings(JsonNode array) {

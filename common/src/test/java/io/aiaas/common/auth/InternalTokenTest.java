@@ -37,6 +37,26 @@ class InternalTokenTest {
     }
 
     @Test
+    void thePlanTravelsInTheTokenAndTheRequestIdMayBeLeftOut() throws Exception {
+        InternalKeyFiles files = InternalKeyFiles.ensure(dir);
+        var signer =
+                new InternalTokenSigner(InternalToken.ISSUER_GATEWAY, SigningKeys.readPrivateKey(files.gatewayKey()));
+        var verifier =
+                new InternalTokenVerifier(SigningKeys.readJwks(files.jwks()), InternalToken.AUDIENCE_MODEL_SERVICE);
+        var plan = new io.aiaas.common.plan.PlanLimits(
+                "free", 3L, 5, 10, 1, 100_000, 1_048_576, 52_428_800, 209_715_200, 10_000);
+
+        String jwt = signer.sign("model-service", "abcdefghijkl", "ten_x", List.of(), List.of(), null, plan);
+        InternalToken token = verifier.verify(jwt).orElseThrow();
+
+        assertEquals(plan, token.plan());
+        assertEquals(null, token.rid());
+        // administrators and components carry no plan
+        String admin = signer.sign("model-service", "alice", null, List.of(), List.of("platform-admin"), null);
+        assertEquals(null, verifier.verify(admin).orElseThrow().plan());
+    }
+
+    @Test
     void forgedExpiredMisaddressedOrMisattributedTokensAreRefused() throws Exception {
         InternalKeyFiles files = InternalKeyFiles.ensure(dir);
         var keys = SigningKeys.readJwks(files.jwks());

@@ -1,7 +1,7 @@
 package io.aiaas.gateway.api;
 
-import io.aiaas.common.error.ProblemMappers;
 import io.aiaas.common.error.ProblemType;
+import io.aiaas.common.quarkus.error.ProblemMappers;
 import io.quarkus.security.AuthenticationCompletionException;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.AuthenticationRedirectException;

@@ -1,6 +1,6 @@
 package io.aiaas.model.api;
 
-import io.aiaas.common.auth.CallerContext;
+import io.aiaas.common.quarkus.auth.CallerContext;
 import io.aiaas.model.domain.Owner;
 import io.aiaas.model.service.ModelCatalogue;
 import io.aiaas.model.service.ModelVersionUploads;

@@ -1,7 +1,7 @@
 package io.aiaas.model.api;
 
-import io.aiaas.common.auth.CallerContext;
 import io.aiaas.common.auth.InternalToken;
+import io.aiaas.common.quarkus.auth.CallerContext;
 import io.aiaas.model.api.JobBodies.ClaimRequest;
 import io.aiaas.model.api.JobBodies.ClaimResponse;
 import io.aiaas.model.service.ArtifactDownloads;

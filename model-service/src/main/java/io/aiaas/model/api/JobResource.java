@@ -1,10 +1,10 @@
 package io.aiaas.model.api;
 
-import io.aiaas.common.auth.CallerContext;
 import io.aiaas.common.auth.Scopes;
 import io.aiaas.common.http.RequestIds;
 import io.aiaas.common.page.Page;
 import io.aiaas.common.page.PageRequest;
+import io.aiaas.common.quarkus.auth.CallerContext;
 import io.aiaas.model.api.JobBodies.JobAccepted;
 import io.aiaas.model.api.JobBodies.JobBody;
 import io.aiaas.model.api.JobBodies.SubmitJob;

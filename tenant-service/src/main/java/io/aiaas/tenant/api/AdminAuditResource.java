@@ -1,8 +1,8 @@
 package io.aiaas.tenant.api;
 
-import io.aiaas.common.auth.CallerContext;
 import io.aiaas.common.page.Page;
 import io.aiaas.common.page.PageRequest;
+import io.aiaas.common.quarkus.auth.CallerContext;
 import io.aiaas.tenant.domain.AuditEntry;
 import io.aiaas.tenant.service.AuditLog;
 import jakarta.ws.rs.GET;

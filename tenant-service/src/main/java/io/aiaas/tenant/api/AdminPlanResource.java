@@ -1,9 +1,9 @@
 package io.aiaas.tenant.api;
 
-import io.aiaas.common.auth.CallerContext;
 import io.aiaas.common.error.ApiException;
 import io.aiaas.common.page.Page;
 import io.aiaas.common.page.PageRequest;
+import io.aiaas.common.quarkus.auth.CallerContext;
 import io.aiaas.tenant.domain.Actor;
 import io.aiaas.tenant.service.PlanService;
 import jakarta.ws.rs.Consumes;

@@ -1,9 +1,9 @@
 package io.aiaas.tenant.api;
 
-import io.aiaas.common.auth.CallerContext;
 import io.aiaas.common.auth.Scopes;
 import io.aiaas.common.page.Page;
 import io.aiaas.common.page.PageRequest;
+import io.aiaas.common.quarkus.auth.CallerContext;
 import io.aiaas.tenant.api.ApiKeyViews.CreateKey;
 import io.aiaas.tenant.api.ApiKeyViews.CreatedKey;
 import io.aiaas.tenant.api.ApiKeyViews.KeyView;

@@ -1,7 +1,7 @@
 package io.aiaas.tenant.api;
 
-import io.aiaas.common.auth.CallerContext;
 import io.aiaas.common.auth.InternalToken;
+import io.aiaas.common.quarkus.auth.CallerContext;
 import io.aiaas.tenant.api.ApiKeyViews.VerifiedKeyView;
 import io.aiaas.tenant.api.ApiKeyViews.VerifyKey;
 import io.aiaas.tenant.service.ApiKeyService;

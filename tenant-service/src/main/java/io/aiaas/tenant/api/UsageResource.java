@@ -1,7 +1,7 @@
 package io.aiaas.tenant.api;
 
-import io.aiaas.common.auth.CallerContext;
 import io.aiaas.common.auth.Scopes;
+import io.aiaas.common.quarkus.auth.CallerContext;
 import io.aiaas.tenant.api.UsageViews.UsageReport;
 import io.aiaas.tenant.config.TenantConfig;
 import io.aiaas.tenant.domain.UsageWindow;

@@ -20,8 +20,9 @@ public final class Api {
         return given().header("Authorization", "Bearer " + token).contentType("application/json");
     }
 
+    /** As an administrator; the request id travels in {@code X-Request-Id}, as the gateway forwards it. */
     public static RequestSpecification asAdmin() {
-        return as(Tokens.admin());
+        return as(Tokens.admin()).header("X-Request-Id", "req-test-admin");
     }
 
     public static String uniqueName(String prefix) {

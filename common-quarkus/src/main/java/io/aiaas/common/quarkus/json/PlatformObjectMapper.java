@@ -1,6 +1,7 @@
-package io.aiaas.common.json;
+package io.aiaas.common.quarkus.json;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.aiaas.common.json.Json;
 import io.quarkus.jackson.ObjectMapperCustomizer;
 import jakarta.inject.Singleton;
 

@@ -1,5 +1,6 @@
-package io.aiaas.common.http;
+package io.aiaas.common.quarkus.http;
 
+import io.aiaas.common.http.RequestIds;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerResponseContext;
 import org.jboss.logging.MDC;

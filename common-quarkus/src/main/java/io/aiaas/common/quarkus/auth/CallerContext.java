@@ -1,6 +1,9 @@
-package io.aiaas.common.auth;
+package io.aiaas.common.quarkus.auth;
 
+import io.aiaas.common.auth.InternalToken;
+import io.aiaas.common.auth.Scopes;
 import io.aiaas.common.error.ApiException;
+import io.aiaas.common.plan.PlanLimits;
 import jakarta.enterprise.context.RequestScoped;
 
 /**
@@ -10,9 +13,12 @@ import jakarta.enterprise.context.RequestScoped;
 @RequestScoped
 public class CallerContext {
     private InternalToken token;
+    private String requestId;
 
-    public void set(InternalToken token) {
+    /** The verified token and the request's id (from {@code X-Request-Id}: cached tokens carry none). */
+    public void set(InternalToken token, String requestId) {
         this.token = token;
+        this.requestId = requestId != null ? requestId : token.rid();
     }
 
     public InternalToken token() {
@@ -58,6 +64,11 @@ public class CallerContext {
     }
 
     public String requestId() {
-        return token == null ? null : token.rid();
+        return requestId;
+    }
+
+    /** The calling tenant's plan limits as the gateway vouched for them; empty for administrators and components. */
+    public java.util.Optional<PlanLimits> plan() {
+        return java.util.Optional.ofNullable(token().plan());
     }
 }

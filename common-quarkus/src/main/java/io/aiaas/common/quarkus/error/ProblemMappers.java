@@ -1,4 +1,4 @@
-package io.aiaas.common.error;
+package io.aiaas.common.quarkus.error;
 
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -6,7 +6,10 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
-import io.aiaas.common.http.RequestIdFilters;
+import io.aiaas.common.error.ApiException;
+import io.aiaas.common.error.Problem;
+import io.aiaas.common.error.ProblemType;
+import io.aiaas.common.quarkus.http.RequestIdFilters;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.Response;

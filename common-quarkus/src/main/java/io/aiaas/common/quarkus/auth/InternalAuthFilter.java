@@ -1,7 +1,9 @@
-package io.aiaas.common.auth;
+package io.aiaas.common.quarkus.auth;
 
-import io.aiaas.common.error.ProblemMappers;
+import io.aiaas.common.auth.InternalTokenVerifier;
 import io.aiaas.common.error.ProblemType;
+import io.aiaas.common.quarkus.error.ProblemMappers;
+import io.aiaas.common.quarkus.http.RequestIdFilters;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Priorities;
@@ -36,7 +38,7 @@ public class InternalAuthFilter {
                             ProblemType.UNAUTHORIZED, "A valid internal token is required.", request))
                     .build();
         }
-        caller.set(verified.get());
+        caller.set(verified.get(), RequestIdFilters.requestId(request));
         return null;
     }
 }
