@@ -25,6 +25,23 @@ public final class TopicDeclarations {
 
     private TopicDeclarations() {}
 
+    /** A topic just created is not at once in every broker's metadata: wait, so the caller can use it right away. */
+    private static void awaitVisible(Admin admin, List<String> topics) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
+        while (!topics.isEmpty()) {
+            try {
+                admin.describeTopics(topics).allTopicNames().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                return;
+            } catch (ExecutionException | TimeoutException e) {
+                if (System.nanoTime() > deadline) {
+                    LOG.warnf("topics %s created but not visible yet", topics);
+                    return;
+                }
+                Thread.sleep(100);
+            }
+        }
+    }
+
     /**
      * Declares {@code topics}; returns the names this call created.
      *
@@ -62,6 +79,7 @@ public final class TopicDeclarations {
                     // another service declared it meanwhile
                 }
             }
+            awaitVisible(admin, created);
             return created;
         } catch (ExecutionException e) {
             throw e.getCause() instanceof KafkaException k
