@@ -1,5 +1,7 @@
 package io.aiaas.messaging.topic;
 
+import io.aiaas.messaging.Backoff;
+import io.aiaas.messaging.KafkaSettings;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -24,6 +26,44 @@ public final class TopicDeclarations {
     private static final long TIMEOUT_SECONDS = 15;
 
     private TopicDeclarations() {}
+
+    /**
+     * What a service calls at start-up: declares {@code topics} now if the cluster answers, else keeps trying in the
+     * background (with {@code backoff}) so the service starts anyway; its consumers and relays wait for the topics
+     * on their own. Returns whether the topics were declared before returning.
+     */
+    public static boolean declareAtStartup(KafkaSettings settings, Collection<TopicSpec> topics, Backoff backoff) {
+        List<TopicSpec> wanted = List.copyOf(topics);
+        if (tryDeclare(settings, wanted)) {
+            return true;
+        }
+        Thread retry = new Thread(
+                () -> {
+                    for (int attempt = 1; !tryDeclare(settings, wanted); attempt++) {
+                        try {
+                            Thread.sleep(backoff.after(attempt).toMillis());
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                },
+                "aiaas-topic-declarations");
+        retry.setDaemon(true);
+        retry.start();
+        return false;
+    }
+
+    private static boolean tryDeclare(KafkaSettings settings, List<TopicSpec> topics) {
+        try (Admin admin = Admin.create(settings.admin("aiaas-topic-declarations"))) {
+            declare(admin, topics);
+            return true;
+        } catch (KafkaException e) {
+            LOG.warnf(
+                    "cannot declare topics %s yet (%s); retrying",
+                    topics.stream().map(TopicSpec::name).toList(), e.getMessage());
+            return false;
+        }
+    }
 
     /** A topic just created is not at once in every broker's metadata: wait, so the caller can use it right away. */
     private static void awaitVisible(Admin admin, List<String> topics) throws InterruptedException {
