@@ -1,6 +1,7 @@
 package io.aiaas.model.messaging;
 
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -128,7 +129,7 @@ class JobEventConsumerRecoveryTest extends ApiTestSupport {
                 () -> RestAssured.get("/q/health/ready").statusCode() == 200);
         RestAssured.get("/q/health/ready")
                 .then()
-                .body("checks.find { it.name == 'job-events-consumer' }.data.restarts", equalTo(1));
+                .body("checks.find { it.name == 'job-events-consumer' }.data.restarts", greaterThanOrEqualTo(1));
 
         // The redelivered event changed nothing twice, and the consumer goes on applying events.
         assertEquals(1, seen(jobId + "-1-running"));
