@@ -12,6 +12,7 @@ import io.aiaas.messaging.consumer.Batch;
 import io.aiaas.messaging.consumer.BatchHandler;
 import io.aiaas.messaging.consumer.ConsumerLoop;
 import io.aiaas.messaging.consumer.Delivery;
+import io.aiaas.messaging.consumer.RecordDecoder;
 import io.aiaas.messaging.trace.KafkaTracing;
 import io.aiaas.worker.client.ClaimResult;
 import io.aiaas.worker.client.ModelServiceClient;
@@ -28,7 +29,6 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -62,6 +62,8 @@ public class JobConsumer implements BatchHandler<JobRequest> {
     private static final Logger LOG = Logger.getLogger(JobConsumer.class);
     /** Leaves room for the envelope and headers when a result is checked against the record size limit. */
     private static final int RESULT_HEADROOM_BYTES = 64 * 1024;
+
+    private static final RecordDecoder<JobRequest> JOB_REQUEST = RecordDecoder.json(JobRequest.class);
 
     /** The job must wait (model-service unreachable, a transaction aborted): its record is read again later. */
     private static final class JobMustWait extends RuntimeException {
@@ -249,13 +251,10 @@ public class JobConsumer implements BatchHandler<JobRequest> {
     }
 
     /** A job request, or a failure that makes the loop log the record's position and skip it. */
-    static JobRequest parse(ConsumerRecord<String, byte[]> record) throws IOException {
-        if (record.value() == null) {
-            throw new IOException("empty job record");
-        }
-        JobRequest job = Json.mapper().readValue(record.value(), JobRequest.class);
+    static JobRequest parse(ConsumerRecord<String, byte[]> record) throws Exception {
+        JobRequest job = JOB_REQUEST.decode(record);
         if (job.jobId() == null || job.jobId().isBlank() || job.type() == null) {
-            throw new IOException("no jobId or type");
+            throw new IllegalArgumentException("no jobId or type");
         }
         return job;
     }
