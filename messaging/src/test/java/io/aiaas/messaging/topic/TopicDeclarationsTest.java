@@ -101,6 +101,20 @@ class TopicDeclarationsTest {
         assertEquals("2", onThreeBrokers.configs().get("min.insync.replicas"));
     }
 
+    @Test
+    void theRecordLimitIsTheBrokers() throws Exception {
+        try (Admin admin = Admin.create(TestInfra.settings().admin("test-admin"))) {
+            String broker =
+                    admin.describeCluster().nodes().get().iterator().next().idString();
+            ConfigResource resource = new ConfigResource(ConfigResource.Type.BROKER, broker);
+            Config config = admin.describeConfigs(List.of(resource)).all().get().get(resource);
+            assertEquals(
+                    Integer.toString(KafkaSettings.MAX_RECORD_BYTES),
+                    config.get("message.max.bytes").value(),
+                    "producers may send what the broker accepts, no more");
+        }
+    }
+
     private static Config config(Admin admin, String topic) throws Exception {
         ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
         return admin.describeConfigs(List.of(resource)).all().get().get(resource);
