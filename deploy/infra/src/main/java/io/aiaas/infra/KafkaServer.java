@@ -255,7 +255,8 @@ public final class KafkaServer implements AutoCloseable {
         p.setProperty("controller.listener.names", "CONTROLLER");
         p.setProperty("inter.broker.listener.name", "PLAINTEXT");
         p.setProperty("log.dirs", dir.resolve("data").toString());
-        p.setProperty("auto.create.topics.enable", "true");
+        // Topics are declared by the platform (partitions, retention, record size), never made up by the broker.
+        p.setProperty("auto.create.topics.enable", "false");
         p.setProperty("num.partitions", "3");
         p.setProperty("default.replication.factor", "1");
         p.setProperty("offsets.topic.replication.factor", "1");

@@ -1,7 +1,10 @@
 package io.aiaas.infra;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -11,13 +14,18 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
@@ -29,6 +37,8 @@ class KafkaServerTest {
     void producesConsumesTransactsAndKeepsRecordsAcrossRestart(@TempDir Path dataDir) throws Exception {
         try (KafkaServer kafka = KafkaServer.start(dataDir, 0, 384)) {
             String bootstrap = kafka.bootstrapServers();
+            assertAutoCreationRefused(bootstrap);
+            createTopics(bootstrap, "plain", "tx");
             try (KafkaProducer<String, String> producer = new KafkaProducer<>(producerConfig(bootstrap, Map.of()))) {
                 producer.send(new ProducerRecord<>("plain", "k", "hello")).get();
             }
@@ -65,6 +75,31 @@ class KafkaServerTest {
             restarted.close();
         }
         assertFalse(Files.exists(dataDir.resolve("kafka.pid")), "the broker process is gone after close");
+    }
+
+    /** The broker creates no topic on its own: a send to an undeclared one fails. */
+    private static void assertAutoCreationRefused(String bootstrap) {
+        try (KafkaProducer<String, String> producer =
+                new KafkaProducer<>(producerConfig(bootstrap, Map.of(ProducerConfig.MAX_BLOCK_MS_CONFIG, 2000)))) {
+            ExecutionException refused = assertThrows(
+                    ExecutionException.class, () -> producer.send(new ProducerRecord<>("undeclared", "k", "v"))
+                            .get());
+            assertInstanceOf(TimeoutException.class, refused.getCause());
+        }
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            assertFalse(
+                    assertDoesNotThrow(() -> admin.listTopics().names().get()).contains("undeclared"));
+        }
+    }
+
+    private static void createTopics(String bootstrap, String... names) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            List<NewTopic> topics = new ArrayList<>();
+            for (String name : names) {
+                topics.add(new NewTopic(name, 1, (short) 1));
+            }
+            admin.createTopics(topics).all().get();
+        }
     }
 
     private static Map<String, Object> producerConfig(String bootstrap, Map<String, Object> extra) {

@@ -49,18 +49,26 @@ public interface ModelServiceConfig {
         long maxRequestBytes();
     }
 
+    /** The relay that publishes job requests from the outbox table to {@code aiaas.jobs.v1}. */
     interface Outbox {
-        /** How often the relay looks for rows nobody published (crash after commit, Kafka down). */
-        @WithDefault("2s")
+        /**
+         * How often the publishing replica looks for rows nobody announced (another replica's writes, a crash between
+         * commit and publish, Kafka down); a commit on this replica triggers a pass at once.
+         */
+        @WithDefault("1s")
         Duration interval();
 
-        /** Rows published per database transaction. */
+        /** Rows read, sent and deleted together (one DELETE per batch). */
         @WithDefault("100")
         int batchSize();
 
-        /** How long the relay waits for Kafka to acknowledge a batch before leaving it for the next round. */
-        @WithDefault("30s")
+        /** How long the relay waits for Kafka to acknowledge a batch before leaving its rest for the next pass. */
+        @WithDefault("15s")
         Duration sendTimeout();
+
+        /** How often a replica that does not publish tries to take over (the publisher holds a database lock). */
+        @WithDefault("1s")
+        Duration leaderRetry();
     }
 
     interface JobEvents {
@@ -72,8 +80,26 @@ public interface ModelServiceConfig {
         @WithDefault("aiaas-model-job-events")
         String groupId();
 
-        /** Pause before retrying a record whose database update failed. */
+        /**
+         * First pause before a record whose database update failed, or a failed consumer, is tried again; it doubles
+         * with each consecutive failure up to {@code retry-backoff-max}.
+         */
         @WithDefault("1s")
         Duration retryBackoff();
+
+        /** The longest pause between two attempts. */
+        @WithDefault("30s")
+        Duration retryBackoffMax();
+
+        /** How long one poll of the topic waits for records. */
+        @WithDefault("1s")
+        Duration pollTimeout();
+
+        /**
+         * The longest a batch of events may take before the group gives this replica's partitions to another (Kafka's
+         * {@code max.poll.interval.ms}); the consumer then starts anew and the batch is redelivered.
+         */
+        @WithDefault("5m")
+        Duration maxPollInterval();
     }
 }

@@ -1,6 +1,5 @@
 package io.aiaas.model.service;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aiaas.common.error.ApiException;
 import io.aiaas.common.events.JobRequest;
 import io.aiaas.common.events.JobStatus;
@@ -16,14 +15,13 @@ import io.aiaas.model.domain.Job;
 import io.aiaas.model.domain.Model;
 import io.aiaas.model.domain.ModelAlias;
 import io.aiaas.model.domain.ModelVersion;
-import io.aiaas.model.domain.OutboxRecord;
 import io.aiaas.model.domain.Signature;
 import io.aiaas.model.domain.SignatureInputs;
 import io.aiaas.model.repository.JobRepository;
+import io.aiaas.model.repository.JobRequestOutbox;
 import io.aiaas.model.repository.ModelAliasRepository;
 import io.aiaas.model.repository.ModelRepository;
 import io.aiaas.model.repository.ModelVersionRepository;
-import io.aiaas.model.repository.OutboxRepository;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
@@ -49,7 +47,7 @@ public class JobDispatcher {
     private final ModelVersionRepository versions;
     private final ModelAliasRepository aliases;
     private final JobRepository jobs;
-    private final OutboxRepository outbox;
+    private final JobRequestOutbox outbox;
     private final ModelServiceConfig config;
     private final Event<OutboxWritten> outboxWritten;
 
@@ -58,7 +56,7 @@ public class JobDispatcher {
             ModelVersionRepository versions,
             ModelAliasRepository aliases,
             JobRepository jobs,
-            OutboxRepository outbox,
+            JobRequestOutbox outbox,
             ModelServiceConfig config,
             Event<OutboxWritten> outboxWritten) {
         this.models = models;
@@ -231,20 +229,7 @@ public class JobDispatcher {
     }
 
     private void enqueue(Job job, RequestTrace trace) {
-        ObjectNode headers = Json.mapper().createObjectNode();
-        if (trace.requestId() != null) {
-            headers.put(Topics.HEADER_REQUEST_ID, trace.requestId());
-        }
-        if (trace.traceparent() != null) {
-            headers.put(Topics.HEADER_TRACEPARENT, trace.traceparent());
-        }
-        OutboxRecord row = new OutboxRecord();
-        row.topic = Topics.JOBS;
-        row.recordKey = job.id;
-        row.payload = job.request;
-        row.headers = headers.toString();
-        row.createdAt = job.createdAt;
-        outbox.persist(row);
+        outbox.enqueue(job.id, job.request, trace.requestId(), trace.traceparent());
         outboxWritten.fire(new OutboxWritten(Topics.JOBS));
     }
 

@@ -1,7 +1,9 @@
 package io.aiaas.tenant.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.aiaas.common.plan.PlanLimits;
 import io.aiaas.tenant.domain.ApiKey;
+import io.aiaas.tenant.domain.Plan;
 import io.aiaas.tenant.service.ApiKeyService;
 import java.time.Instant;
 import java.util.List;
@@ -38,16 +40,33 @@ public final class ApiKeyViews {
     /** {@code POST /internal/v1/api-keys/verify}. */
     public record VerifyKey(String keyHash) {}
 
+    /** The gateway's answer; {@code plan} carries the plan's version, so gateways can tell plan changes apart. */
     public record VerifiedKeyView(
-            String tenantId, String keyId, List<String> scopes, Instant expiresAt, String tenantStatus, PlanBody plan) {
+            String tenantId,
+            String keyId,
+            List<String> scopes,
+            Instant expiresAt,
+            String tenantStatus,
+            PlanLimits plan) {
         public static VerifiedKeyView of(ApiKeyService.VerifiedKey v) {
+            Plan p = v.plan();
             return new VerifiedKeyView(
                     v.tenant().id,
                     v.key().keyId,
                     v.key().scopes,
                     v.key().expiresAt,
                     v.tenant().status.value(),
-                    PlanBody.of(v.plan()));
+                    new PlanLimits(
+                            p.name,
+                            p.version,
+                            p.requestsPerSecond,
+                            p.burst,
+                            p.concurrentJobs,
+                            p.monthlyComputeUnits,
+                            p.maxRequestBytes,
+                            p.maxModelBytes,
+                            p.storageBytes,
+                            p.maxBatchRows));
         }
     }
 }

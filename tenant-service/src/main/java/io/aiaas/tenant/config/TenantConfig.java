@@ -15,6 +15,8 @@ public interface TenantConfig {
 
     Keys keys();
 
+    Outbox outbox();
+
     interface Auth {
         /**
          * The JWKS file with the public keys of internal-token issuers (gateway, workers), as
@@ -36,13 +38,49 @@ public interface TenantConfig {
         @WithDefault("1s")
         Duration pollTimeout();
 
-        /** The pause before a batch that could not be stored (database down) is tried again. */
+        /**
+         * The first pause before a batch that could not be stored (database down), or a failed consumer, is tried
+         * again; it doubles with each consecutive failure up to {@code retry-backoff-max}.
+         */
         @WithDefault("2s")
         Duration retryBackoff();
+
+        /** The longest pause between two attempts. */
+        @WithDefault("30s")
+        Duration retryBackoffMax();
 
         /** The longest time range one usage query may span. */
         @WithDefault("P400D")
         Duration maxRange();
+    }
+
+    /** The relay that publishes tenant events from the outbox table to {@code aiaas.tenant-events.v1}. */
+    interface Outbox {
+        /**
+         * How often the publishing replica looks for rows nobody announced (another replica's writes, a crash between
+         * commit and publish); a commit on this replica triggers a pass at once.
+         */
+        @WithDefault("250ms")
+        Duration interval();
+
+        /** Rows read, sent and deleted together. */
+        @WithDefault("100")
+        int batchSize();
+
+        /** How long the relay waits for Kafka to acknowledge a batch before leaving its rest for the next pass. */
+        @WithDefault("10s")
+        Duration sendTimeout();
+
+        /** How often a replica that does not publish tries to take over (the publisher holds a database lock). */
+        @WithDefault("1s")
+        Duration leaderRetry();
+
+        /**
+         * The shortest time between two watermark heartbeats on every partition of {@code aiaas.tenant-events.v1};
+         * gateways trust their key cache only while heartbeats are fresh.
+         */
+        @WithDefault("250ms")
+        Duration heartbeatInterval();
     }
 
     interface Keys {

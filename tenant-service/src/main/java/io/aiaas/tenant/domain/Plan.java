@@ -38,6 +38,10 @@ public class Plan {
     @Column(name = "max_batch_rows", nullable = false)
     public long maxBatchRows;
 
+    /** Increases with every change of the limits; starts at 1. */
+    @Column(name = "version", nullable = false)
+    public long version = 1;
+
     @Column(name = "created_at", nullable = false)
     public Instant createdAt;
 

@@ -13,6 +13,7 @@ import io.aiaas.tenant.domain.Plan;
 import io.aiaas.tenant.domain.Tenant;
 import io.aiaas.tenant.repository.ApiKeyRepository;
 import io.aiaas.tenant.repository.PlanRepository;
+import io.aiaas.tenant.repository.TenantEventOutbox;
 import io.aiaas.tenant.repository.TenantRepository;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
@@ -32,6 +33,7 @@ public class ApiKeyService {
     private final TenantRepository tenants;
     private final PlanRepository plans;
     private final AuditLog audit;
+    private final TenantEventOutbox events;
     private final TenantConfig config;
 
     public ApiKeyService(
@@ -39,11 +41,13 @@ public class ApiKeyService {
             TenantRepository tenants,
             PlanRepository plans,
             AuditLog audit,
+            TenantEventOutbox events,
             TenantConfig config) {
         this.keys = keys;
         this.tenants = tenants;
         this.plans = plans;
         this.audit = audit;
+        this.events = events;
         this.config = config;
     }
 
@@ -100,7 +104,10 @@ public class ApiKeyService {
                 k -> k);
     }
 
-    /** Revokes the tenant's key; another tenant's key is as unknown as a missing one. Revoking twice is a no-op. */
+    /**
+     * Revokes the tenant's key; another tenant's key is as unknown as a missing one. Revoking twice is a no-op. Every
+     * gateway learns of it through the {@code key.revoked} tenant event, committed with the revocation.
+     */
     @Transactional
     public void revoke(String tenantId, String keyId, Actor actor) {
         ApiKey key = keys.findOfTenant(tenantId, keyId)
@@ -108,6 +115,7 @@ public class ApiKeyService {
         if (key.revokedAt == null) {
             key.revokedAt = now();
             audit.record(actor, AuditLog.KEY_REVOKED, keyId, tenantId);
+            events.keyRevoked(tenantId, keyId, actor.requestId());
         }
     }
 

@@ -8,6 +8,7 @@ import io.aiaas.tenant.domain.Actor;
 import io.aiaas.tenant.domain.Plan;
 import io.aiaas.tenant.domain.PlanLimits;
 import io.aiaas.tenant.repository.PlanRepository;
+import io.aiaas.tenant.repository.TenantEventOutbox;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 import java.time.Instant;
@@ -21,10 +22,12 @@ public class PlanService {
 
     private final PlanRepository plans;
     private final AuditLog audit;
+    private final TenantEventOutbox events;
 
-    public PlanService(PlanRepository plans, AuditLog audit) {
+    public PlanService(PlanRepository plans, AuditLog audit, TenantEventOutbox events) {
         this.plans = plans;
         this.audit = audit;
+        this.events = events;
     }
 
     @Transactional
@@ -55,14 +58,36 @@ public class PlanService {
         return plan;
     }
 
+    /**
+     * Replaces a plan's limits. A change increases the plan's version and is announced (a {@code plan.changed} event
+     * keyed by the plan's name), so every gateway drops what it cached under the old limits; the same limits again
+     * change nothing.
+     */
     @Transactional
     public Plan replace(String name, PlanLimits limits, Actor actor) {
         limits.validate();
         Plan plan = plans.findByIdOptional(name, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE)
                 .orElseThrow(() -> ApiException.notFound("No plan '" + name + "'."));
+        if (limits.equals(limitsOf(plan))) {
+            return plan;
+        }
         apply(plan, limits);
+        plan.version++;
         audit.record(actor, AuditLog.PLAN_UPDATED, name, null);
+        events.planLimitsChanged(name, actor.requestId());
         return plan;
+    }
+
+    private static PlanLimits limitsOf(Plan plan) {
+        return new PlanLimits(
+                plan.requestsPerSecond,
+                plan.burst,
+                plan.concurrentJobs,
+                plan.monthlyComputeUnits,
+                plan.maxRequestBytes,
+                plan.maxModelBytes,
+                plan.storageBytes,
+                plan.maxBatchRows);
     }
 
     private static void apply(Plan plan, PlanLimits limits) {

@@ -1,6 +1,7 @@
 package io.aiaas.tenant.service;
 
 import io.aiaas.common.error.ApiException;
+import io.aiaas.common.events.TenantEvent;
 import io.aiaas.common.id.Ids;
 import io.aiaas.common.page.Cursor;
 import io.aiaas.common.page.Page;
@@ -10,6 +11,7 @@ import io.aiaas.tenant.domain.Tenant;
 import io.aiaas.tenant.domain.TenantStatus;
 import io.aiaas.tenant.repository.ApiKeyRepository;
 import io.aiaas.tenant.repository.PlanRepository;
+import io.aiaas.tenant.repository.TenantEventOutbox;
 import io.aiaas.tenant.repository.TenantRepository;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
@@ -29,12 +31,19 @@ public class TenantService {
     private final PlanRepository plans;
     private final ApiKeyRepository keys;
     private final AuditLog audit;
+    private final TenantEventOutbox events;
 
-    public TenantService(TenantRepository tenants, PlanRepository plans, ApiKeyRepository keys, AuditLog audit) {
+    public TenantService(
+            TenantRepository tenants,
+            PlanRepository plans,
+            ApiKeyRepository keys,
+            AuditLog audit,
+            TenantEventOutbox events) {
         this.tenants = tenants;
         this.plans = plans;
         this.keys = keys;
         this.audit = audit;
+        this.events = events;
     }
 
     @Transactional
@@ -70,7 +79,7 @@ public class TenantService {
         return page.page(tenants.listAfter(page.after(), page.fetchSize()), t -> new Cursor(t.createdAt, t.id), t -> t);
     }
 
-    /** Changes what is given (null: unchanged). */
+    /** Changes what is given (null: unchanged); a move to another plan is announced as a tenant event. */
     @Transactional
     public Tenant update(String id, String name, String plan, String ownerEmail, Actor actor) {
         Tenant tenant = tenants.findExistingForUpdate(id).orElseThrow(() -> noSuchTenant(id));
@@ -81,9 +90,10 @@ public class TenantService {
             }
             tenant.name = cleanName;
         }
-        if (plan != null) {
+        if (plan != null && !plan.equals(tenant.plan)) {
             checkPlan(plan);
             tenant.plan = plan;
+            events.tenantPlanChanged(id, plan, actor.requestId());
         }
         if (ownerEmail != null) {
             checkEmail(ownerEmail);
@@ -97,15 +107,19 @@ public class TenantService {
 
     @Transactional
     public Tenant suspend(String id, Actor actor) {
-        return changeStatus(id, TenantStatus.SUSPENDED, AuditLog.TENANT_SUSPENDED, actor);
+        return changeStatus(
+                id, TenantStatus.SUSPENDED, AuditLog.TENANT_SUSPENDED, TenantEvent.TYPE_TENANT_SUSPENDED, actor);
     }
 
     @Transactional
     public Tenant resume(String id, Actor actor) {
-        return changeStatus(id, TenantStatus.ACTIVE, AuditLog.TENANT_RESUMED, actor);
+        return changeStatus(id, TenantStatus.ACTIVE, AuditLog.TENANT_RESUMED, TenantEvent.TYPE_TENANT_RESUMED, actor);
     }
 
-    /** Marks the tenant deleted and revokes its keys; its usage and audit rows stay for billing. */
+    /**
+     * Marks the tenant deleted and revokes its keys; its usage and audit rows stay for billing. The
+     * {@code tenant.deleted} event stops its keys on every gateway at once.
+     */
     @Transactional
     public void delete(String id, Actor actor) {
         Tenant tenant = tenants.findExistingForUpdate(id).orElseThrow(() -> noSuchTenant(id));
@@ -114,14 +128,16 @@ public class TenantService {
         tenant.updatedAt = now;
         keys.revokeAllOfTenant(id, now);
         audit.record(actor, AuditLog.TENANT_DELETED, id, id);
+        events.tenantStatusChanged(TenantEvent.TYPE_TENANT_DELETED, id, actor.requestId());
     }
 
-    private Tenant changeStatus(String id, TenantStatus status, String action, Actor actor) {
+    private Tenant changeStatus(String id, TenantStatus status, String action, String eventType, Actor actor) {
         Tenant tenant = tenants.findExistingForUpdate(id).orElseThrow(() -> noSuchTenant(id));
         if (tenant.status != status) {
             tenant.status = status;
             tenant.updatedAt = now();
             audit.record(actor, action, id, id);
+            events.tenantStatusChanged(eventType, id, actor.requestId());
         }
         return tenant;
     }

@@ -1,9 +1,10 @@
 package io.aiaas.worker.health;
 
+import io.aiaas.messaging.KafkaSettings;
+import io.aiaas.messaging.consumer.ConsumerLoop;
 import io.aiaas.worker.client.ModelServiceClient;
 import io.aiaas.worker.inference.ComputeDevice;
 import io.aiaas.worker.messaging.JobConsumer;
-import io.aiaas.worker.messaging.KafkaSettings;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.event.Observes;
@@ -19,7 +20,8 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
 /**
- * Ready when the job loop has its transactional producer, the Kafka cluster answers and model-service is ready. The
+ * Ready when the job loop consumes with its transactional producer (DOWN while it cannot: broker unreachable, consumer
+ * restarting, jobs waiting for model-service), the Kafka cluster answers and model-service is ready. The
  * dependencies are probed every few seconds on a thread of its own, so a probe never blocks the HTTP threads.
  */
 @Readiness
@@ -55,15 +57,23 @@ public class WorkerReadiness implements HealthCheck {
     @Override
     public HealthCheckResponse call() {
         boolean loop = jobs.transactionsReady();
+        ConsumerLoop.State consumer = jobs.state();
         boolean cluster = kafkaUp;
         boolean models = modelServiceUp;
-        return HealthCheckResponse.named("jobs")
-                .status(loop && cluster && models)
+        var response = HealthCheckResponse.named("jobs")
+                .status(loop && consumer.up() && cluster && models)
                 .withData("jobLoop", loop)
+                .withData("consuming", consumer.consuming())
+                .withData("partitions", String.join(",", consumer.assignment()))
+                .withData("consecutiveFailures", consumer.consecutiveFailures())
+                .withData("restarts", consumer.restarts())
                 .withData("kafka", cluster)
                 .withData("modelService", models)
-                .withData("device", loop ? device.name() : "unknown")
-                .build();
+                .withData("device", loop ? device.name() : "unknown");
+        if (consumer.lastFailure() != null) {
+            response.withData("lastFailure", consumer.lastFailure());
+        }
+        return response.build();
     }
 
     private void probe() {
@@ -74,7 +84,7 @@ public class WorkerReadiness implements HealthCheck {
     private boolean kafkaAnswers() {
         try {
             if (admin == null) {
-                admin = Admin.create(kafka.admin());
+                admin = Admin.create(kafka.admin("aiaas-worker-health"));
             }
             admin.describeCluster(new DescribeClusterOptions().timeoutMs(3000))
                     .clusterId()

@@ -2,8 +2,18 @@ package io.aiaas.worker.messaging;
 
 import io.aiaas.common.events.JobEvent;
 import io.aiaas.common.events.JobRequest;
+import io.aiaas.common.events.JobStatus;
+import io.aiaas.common.events.Topics;
 import io.aiaas.common.events.UsageEvent;
 import io.aiaas.common.json.Json;
+import io.aiaas.messaging.Backoff;
+import io.aiaas.messaging.KafkaSettings;
+import io.aiaas.messaging.consumer.Batch;
+import io.aiaas.messaging.consumer.BatchHandler;
+import io.aiaas.messaging.consumer.ConsumerLoop;
+import io.aiaas.messaging.consumer.Delivery;
+import io.aiaas.messaging.consumer.RecordDecoder;
+import io.aiaas.messaging.trace.KafkaTracing;
 import io.aiaas.worker.client.ClaimResult;
 import io.aiaas.worker.client.ModelServiceClient;
 import io.aiaas.worker.client.ModelServiceUnavailableException;
@@ -19,17 +29,12 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.KafkaException;
@@ -38,52 +43,53 @@ import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
 import org.jboss.logging.Logger;
 
 /**
- * The worker's job loop on a dedicated thread: consume a job, claim it at model-service, publish {@code running} in a
- * short transaction, run it outside any transaction, then commit the terminal event, the usage event and the consumed
- * offset in one transaction. Anything transient leaves the job's offset uncommitted and the record is consumed again
- * after a pause (at least once; the claim's attempt counter and model-service's event rules make it take effect once).
+ * The worker's job loop, on the messaging module's {@link ConsumerLoop} (group {@value #GROUP_ID}, offsets committed
+ * in the worker's own Kafka transactions): consume a job, claim it at model-service, publish {@code running} in a short
+ * transaction, run it outside any transaction, then commit the terminal event, the usage event and the consumed offset
+ * in one transaction. Anything transient leaves the job's offset uncommitted and the loop reads it again after a
+ * backoff (at least once; the claim's attempt counter and model-service's event rules make it take effect once). A
+ * fenced or broken producer restarts both clients.
  */
 @Singleton
-public class JobConsumer {
+public class JobConsumer implements BatchHandler<JobRequest> {
+    /** Consumer group of all workers: each job goes to one of them. */
+    public static final String GROUP_ID = "aiaas-workers";
+
     private static final Logger LOG = Logger.getLogger(JobConsumer.class);
     /** Leaves room for the envelope and headers when a result is checked against the record size limit. */
     private static final int RESULT_HEADROOM_BYTES = 64 * 1024;
 
-    private enum Disposition {
-        DONE,
-        RETRY
-    }
+    private static final RecordDecoder<JobRequest> JOB_REQUEST = RecordDecoder.json(JobRequest.class);
 
-    /** The producer can no longer be used (fenced, or a fatal error): both clients are recreated. */
-    private static final class FatalProducerException extends RuntimeException {
-        FatalProducerException(Throwable cause) {
-            super(cause);
+    /** The job must wait (model-service unreachable, a transaction aborted): its record is read again later. */
+    private static final class JobMustWait extends RuntimeException {
+        JobMustWait(String message, Throwable cause) {
+            // The cause lets the loop recognise a group that moved on (then only a new consumer helps).
+            super(message, cause, false, false);
         }
     }
 
     private final KafkaSettings settings;
-    private final WorkerConfig config;
+    private final KafkaTracing tracing;
     private final WorkerIdentity identity;
     private final ServiceTokens tokens;
     private final ModelServiceClient modelService;
     private final JobDispatcher dispatcher;
     private final ComputeDevice device;
     private final WorkerMetrics metrics;
+    private final ConsumerLoop<JobRequest> loop;
 
-    private volatile boolean running;
-    private volatile Thread thread;
-    private volatile KafkaConsumer<String, byte[]> consumer;
     private volatile boolean transactionsReady;
+    /** Used on the loop's thread only. */
     private KafkaProducer<String, String> producer;
-    private int consecutiveRetries;
 
     public JobConsumer(
             KafkaSettings settings,
+            KafkaTracing tracing,
             WorkerConfig config,
             WorkerIdentity identity,
             ServiceTokens tokens,
@@ -92,188 +98,120 @@ public class JobConsumer {
             ComputeDevice device,
             WorkerMetrics metrics) {
         this.settings = settings;
-        this.config = config;
+        this.tracing = tracing;
         this.identity = identity;
         this.tokens = tokens;
         this.modelService = modelService;
         this.dispatcher = dispatcher;
         this.device = device;
         this.metrics = metrics;
+        WorkerConfig.Kafka kafka = config.kafka();
+        this.loop = ConsumerLoop.builder("jobs", settings, JobConsumer::parse, this)
+                .topics(Topics.JOBS)
+                .group(GROUP_ID, ConsumerLoop.CommitMode.HANDLER_TRANSACTION)
+                .consumerProperty(ConsumerConfig.CLIENT_ID_CONFIG, "aiaas-worker-" + identity.workerId())
+                .consumerProperty(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, kafka.maxPollRecords())
+                .consumerProperty(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, (int)
+                        kafka.maxPollInterval().toMillis())
+                .pollTimeout(kafka.pollTimeout())
+                .backoff(new Backoff(kafka.retryBackoff(), kafka.retryBackoffMax()))
+                .tracing(tracing)
+                .build();
     }
 
     void onStart(@Observes StartupEvent event) {
         tokens.check();
-        running = true;
-        Thread t = new Thread(this::loop, "aiaas-job-consumer");
-        t.setDaemon(false);
-        thread = t;
-        t.start();
-        LOG.infof("worker %s consuming %s", identity.workerId(), settings.topic());
+        loop.start();
+        LOG.infof("worker %s consuming %s", identity.workerId(), Topics.JOBS);
     }
 
     void onStop(@Observes ShutdownEvent event) {
-        running = false;
-        KafkaConsumer<String, byte[]> c = consumer;
-        if (c != null) {
-            c.wakeup();
-        }
-        Thread t = thread;
-        if (t != null) {
-            try {
-                t.join(Duration.ofSeconds(30).toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            if (t.isAlive()) {
-                LOG.warn("the job loop did not stop within 30 s");
-            }
-        }
+        loop.close();
     }
 
-    /** Whether the loop thread runs (liveness). */
+    /** Whether the loop's thread runs (liveness). */
     public boolean alive() {
-        Thread t = thread;
-        return t != null && t.isAlive();
+        return loop.state().running();
     }
 
-    /** Whether the transactional producer is initialised and the loop polls (part of readiness). */
+    /** Whether the transactional producer is initialised and the loop runs (part of readiness). */
     public boolean transactionsReady() {
         return transactionsReady && alive();
     }
 
-    private void loop() {
-        // Loads the TensorFlow natives and decides the device before the first job.
-        device.name();
-        while (running) {
-            try {
-                runClients();
-            } catch (WakeupException e) {
-                // shutting down
-            } catch (RuntimeException e) {
-                if (running) {
-                    LOG.errorf("job loop failed (%s); restarting its Kafka clients", e.toString());
-                    LOG.debug("job loop failure", e);
-                    pause(backoff());
-                }
-            }
-        }
-        LOG.info("job loop stopped");
+    /** The loop's state: DOWN while it cannot consume. */
+    public ConsumerLoop.State state() {
+        return loop.state();
     }
 
-    private void runClients() {
+    /** A new consumer: a new transactional producer with it, which fences any zombie of this worker. */
+    @Override
+    public void consumerStarted() {
+        // Loads the TensorFlow natives and decides the device before the first job.
+        device.name();
+        KafkaProducer<String, String> p = new KafkaProducer<>(
+                settings.transactionalProducer("aiaas-worker-" + identity.workerId(), identity.transactionalId()));
+        try {
+            p.initTransactions();
+        } catch (RuntimeException e) {
+            p.close(Duration.ZERO);
+            throw e;
+        }
+        producer = p;
+        transactionsReady = true;
+    }
+
+    @Override
+    public void consumerStopped() {
         transactionsReady = false;
-        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(settings.consumer());
-                KafkaProducer<String, String> p = new KafkaProducer<>(settings.producer())) {
-            consumer = c;
-            producer = p;
-            initTransactions(p);
-            transactionsReady = true;
-            c.subscribe(List.of(settings.topic()));
-            while (running) {
-                ConsumerRecords<String, byte[]> records = c.poll(config.kafka().pollTimeout());
-                processBatch(c, records);
-            }
-        } finally {
-            transactionsReady = false;
-            consumer = null;
+        if (producer != null) {
+            producer.close(Duration.ofSeconds(5));
             producer = null;
         }
     }
 
-    private void initTransactions(KafkaProducer<String, String> p) {
-        while (running) {
+    @Override
+    public void handle(Batch<JobRequest> batch) throws Exception {
+        batch.each(delivery -> {
             try {
-                p.initTransactions();
-                return;
-            } catch (org.apache.kafka.common.errors.TimeoutException e) {
-                LOG.warnf("Kafka transactions not ready yet (%s); retrying", e.getMessage());
+                handle(batch, delivery);
+            } catch (JobMustWait e) {
+                metrics.jobRetried();
+                throw e;
             }
-        }
-        throw new WakeupException();
+        });
     }
 
-    private void processBatch(KafkaConsumer<String, byte[]> c, ConsumerRecords<String, byte[]> records) {
-        Set<TopicPartition> finished = new HashSet<>();
-        for (TopicPartition partition : records.partitions()) {
-            for (ConsumerRecord<String, byte[]> record : records.records(partition)) {
-                if (!running) {
-                    return; // nothing committed past this record: it is consumed again after a restart
-                }
-                Disposition disposition = handle(c, partition, record);
-                if (disposition == Disposition.RETRY) {
-                    metrics.jobRetried();
-                    seekBack(c, records, finished, partition, record.offset());
-                    pause(backoff());
-                    return;
-                }
-                consecutiveRetries = 0;
-            }
-            finished.add(partition);
-        }
-    }
-
-    /** Rewinds every partition of the batch that is not finished to its first record not yet done. */
-    private static void seekBack(
-            KafkaConsumer<String, byte[]> c,
-            ConsumerRecords<String, byte[]> records,
-            Set<TopicPartition> finished,
-            TopicPartition current,
-            long currentOffset) {
-        // A partition lost to a rebalance meanwhile is someone else's now: its uncommitted records go to them.
-        Set<TopicPartition> assigned = c.assignment();
-        for (TopicPartition partition : records.partitions()) {
-            if (!assigned.contains(partition)) {
-                continue;
-            }
-            if (partition.equals(current)) {
-                c.seek(partition, currentOffset);
-            } else if (!finished.contains(partition)) {
-                c.seek(partition, records.records(partition).get(0).offset());
-            }
-        }
-    }
-
-    private Disposition handle(
-            KafkaConsumer<String, byte[]> c, TopicPartition partition, ConsumerRecord<String, byte[]> record) {
-        Map<TopicPartition, OffsetAndMetadata> next = Map.of(partition, new OffsetAndMetadata(record.offset() + 1));
-        JobRequest job = parse(record);
-        if (job == null) {
-            return transaction(() -> producer.sendOffsetsToTransaction(next, c.groupMetadata()), "skip malformed")
-                    ? Disposition.DONE
-                    : Disposition.RETRY;
-        }
+    private void handle(Batch<JobRequest> batch, Delivery<JobRequest> delivery) {
+        JobRequest job = delivery.value();
+        Map<TopicPartition, OffsetAndMetadata> next = batch.offsetsThrough(delivery);
 
         ClaimResult claim;
         try {
             claim = modelService.claim(job.jobId(), job.tenantId(), job.requestId());
         } catch (ModelServiceUnavailableException e) {
-            LOG.warnf("cannot claim job %s now: %s", job.jobId(), e.getMessage());
-            return Disposition.RETRY;
+            throw new JobMustWait("cannot claim job " + job.jobId() + " now: " + e.getMessage(), null);
         }
         if (!claim.proceed()) {
             LOG.infof("job %s not to run (status %s, attempt %d)", job.jobId(), claim.status(), claim.attempt());
-            return transaction(() -> producer.sendOffsetsToTransaction(next, c.groupMetadata()), "skip " + job.jobId())
-                    ? Disposition.DONE
-                    : Disposition.RETRY;
+            transaction(() -> producer.sendOffsetsToTransaction(next, batch.groupMetadata()), "skip " + job.jobId());
+            return;
         }
 
         int attempt = claim.attempt();
-        List<Header> headers = JobRecords.propagated(record, job);
+        Headers headers = JobRecords.propagated(delivery, tracing);
         JobEvent running = JobRecords.running(job, attempt, identity.workerId(), Instant.now());
-        if (!transaction(() -> producer.send(JobRecords.jobEvent(running, headers)), "running " + job.jobId())) {
-            return Disposition.RETRY;
-        }
+        transaction(() -> producer.send(JobRecords.jobEvent(running, headers)), "running " + job.jobId());
 
         JobOutcome outcome;
         try {
             outcome = dispatcher.run(job);
         } catch (ModelServiceUnavailableException e) {
-            LOG.warnf("job %s must wait: %s", job.jobId(), e.getMessage());
-            return Disposition.RETRY;
+            throw new JobMustWait("job " + job.jobId() + " must wait: " + e.getMessage(), null);
         }
         JobEvent terminal = boundedTerminal(job, attempt, outcome);
-        boolean success = terminal.status() == io.aiaas.common.events.JobStatus.SUCCEEDED;
-        boolean committed = transaction(
+        boolean success = terminal.status() == JobStatus.SUCCEEDED;
+        transaction(
                 () -> {
                     producer.send(JobRecords.jobEvent(terminal, headers));
                     if (success) {
@@ -281,12 +219,9 @@ public class JobConsumer {
                         UsageEvent usage = UsageEvent.forJob(job.jobId(), job.type(), ok.billed(), terminal.at());
                         producer.send(JobRecords.usage(usage, headers));
                     }
-                    producer.sendOffsetsToTransaction(next, c.groupMetadata());
+                    producer.sendOffsetsToTransaction(next, batch.groupMetadata());
                 },
                 "result of " + job.jobId());
-        if (!committed) {
-            return Disposition.RETRY;
-        }
         String type = job.type() == null ? "unknown" : job.type().wire();
         metrics.jobProcessed(type, terminal.status().wire());
         if (!success) {
@@ -294,7 +229,6 @@ public class JobConsumer {
         }
         LOG.infof(
                 "job %s attempt %d %s", job.jobId(), attempt, terminal.status().wire());
-        return Disposition.DONE;
     }
 
     /** The terminal event, or a failure in its place when the result would not fit in one record. */
@@ -303,7 +237,7 @@ public class JobConsumer {
         JobEvent event = JobRecords.terminal(job, attempt, outcome, identity.workerId(), now);
         if (outcome instanceof JobOutcome.Succeeded
                 && Json.write(event).getBytes(StandardCharsets.UTF_8).length
-                        > KafkaSettings.MAX_REQUEST_BYTES - RESULT_HEADROOM_BYTES) {
+                        > KafkaSettings.MAX_RECORD_BYTES - RESULT_HEADROOM_BYTES) {
             return JobRecords.terminal(
                     job,
                     attempt,
@@ -316,68 +250,38 @@ public class JobConsumer {
         return event;
     }
 
-    private static JobRequest parse(ConsumerRecord<String, byte[]> record) {
-        if (record.value() == null) {
-            LOG.warnf("skipping an empty job record at %s-%d@%d", record.topic(), record.partition(), record.offset());
-            return null;
+    /** A job request, or a failure that makes the loop log the record's position and skip it. */
+    static JobRequest parse(ConsumerRecord<String, byte[]> record) throws Exception {
+        JobRequest job = JOB_REQUEST.decode(record);
+        if (job.jobId() == null || job.jobId().isBlank() || job.type() == null) {
+            throw new IllegalArgumentException("no jobId or type");
         }
-        try {
-            JobRequest job = Json.mapper().readValue(record.value(), JobRequest.class);
-            if (job.jobId() == null || job.jobId().isBlank() || job.type() == null) {
-                throw new IOException("no jobId or type");
-            }
-            return job;
-        } catch (IOException | IllegalArgumentException e) {
-            LOG.warnf(
-                    "skipping a malformed job record at %s-%d@%d: %s",
-                    record.topic(), record.partition(), record.offset(), e.getMessage());
-            return null;
-        }
+        return job;
     }
 
     /**
-     * Runs {@code body} in a Kafka transaction. Returns false when it was aborted (the caller retries later).
+     * Runs {@code body} in a Kafka transaction.
      *
-     * @throws FatalProducerException when the producer is fenced or broken: the clients are recreated
+     * @throws JobMustWait when it was aborted (the record is read again later)
+     * @throws ConsumerLoop.RestartRequested when the producer is fenced or broken: both clients are recreated
      */
-    private boolean transaction(Runnable body, String what) {
+    private void transaction(Runnable body, String what) {
         try {
             producer.beginTransaction();
             body.run();
             producer.commitTransaction();
-            return true;
         } catch (ProducerFencedException
                 | OutOfOrderSequenceException
                 | AuthorizationException
                 | UnsupportedVersionException e) {
-            throw new FatalProducerException(e);
+            throw new ConsumerLoop.RestartRequested("the producer cannot go on (" + what + ")", e);
         } catch (KafkaException e) {
-            LOG.warnf("transaction for %s aborted: %s", what, e.toString());
             try {
                 producer.abortTransaction();
             } catch (KafkaException abortFailure) {
-                throw new FatalProducerException(abortFailure);
+                throw new ConsumerLoop.RestartRequested("the transaction could not be aborted (" + what + ")", e);
             }
-            return false;
-        }
-    }
-
-    private Duration backoff() {
-        long base = config.kafka().retryBackoff().toMillis();
-        long max = config.kafka().retryBackoffMax().toMillis();
-        int exponent = Math.min(consecutiveRetries++, 16);
-        return Duration.ofMillis(Math.min(max, base << exponent));
-    }
-
-    private void pause(Duration duration) {
-        long until = System.nanoTime() + duration.toNanos();
-        while (running && System.nanoTime() < until) {
-            try {
-                Thread.sleep(Math.min(100, Math.max(1, (until - System.nanoTime()) / 1_000_000)));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
+            throw new JobMustWait("transaction for " + what + " aborted: " + e, e);
         }
     }
 }

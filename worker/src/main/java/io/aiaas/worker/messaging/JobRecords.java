@@ -7,34 +7,33 @@ import io.aiaas.common.events.JobStatus;
 import io.aiaas.common.events.Topics;
 import io.aiaas.common.events.UsageEvent;
 import io.aiaas.common.json.Json;
+import io.aiaas.messaging.consumer.Delivery;
+import io.aiaas.messaging.trace.KafkaTracing;
 import io.aiaas.worker.service.JobOutcome;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /** The records a job yields: its events on {@link Topics#JOB_EVENTS} and its usage on {@link Topics#USAGE}. */
 final class JobRecords {
     private JobRecords() {}
 
-    /** {@code x-request-id} and {@code traceparent} of the job's record, to be carried on what it yields. */
-    static List<Header> propagated(ConsumerRecord<?, ?> record, JobRequest job) {
-        List<Header> headers = new ArrayList<>(2);
-        Header requestId = record.headers().lastHeader(Topics.HEADER_REQUEST_ID);
+    /**
+     * The headers of what a job yields: its record's {@code x-request-id} (or the request's), and the current trace
+     * context (the span of this job's processing, a child of the trace the job's record carried).
+     */
+    static Headers propagated(Delivery<JobRequest> delivery, KafkaTracing tracing) {
+        Headers headers = new RecordHeaders();
+        String requestId = delivery.header(Topics.HEADER_REQUEST_ID);
+        if (requestId == null) {
+            requestId = delivery.value().requestId();
+        }
         if (requestId != null) {
-            headers.add(new RecordHeader(Topics.HEADER_REQUEST_ID, requestId.value()));
-        } else if (job.requestId() != null) {
-            headers.add(
-                    new RecordHeader(Topics.HEADER_REQUEST_ID, job.requestId().getBytes(StandardCharsets.UTF_8)));
+            headers.add(Topics.HEADER_REQUEST_ID, requestId.getBytes(StandardCharsets.UTF_8));
         }
-        Header traceparent = record.headers().lastHeader(Topics.HEADER_TRACEPARENT);
-        if (traceparent != null) {
-            headers.add(new RecordHeader(Topics.HEADER_TRACEPARENT, traceparent.value()));
-        }
+        tracing.inject(headers);
         return headers;
     }
 
@@ -87,11 +86,11 @@ final class JobRecords {
         return job.jobId() + "-" + attempt + "-" + status.wire();
     }
 
-    static ProducerRecord<String, String> jobEvent(JobEvent event, List<Header> headers) {
+    static ProducerRecord<String, String> jobEvent(JobEvent event, Headers headers) {
         return new ProducerRecord<>(Topics.JOB_EVENTS, null, event.jobId(), Json.write(event), headers);
     }
 
-    static ProducerRecord<String, String> usage(UsageEvent event, List<Header> headers) {
+    static ProducerRecord<String, String> usage(UsageEvent event, Headers headers) {
         return new ProducerRecord<>(Topics.USAGE, null, event.subject(), Json.write(event), headers);
     }
 }

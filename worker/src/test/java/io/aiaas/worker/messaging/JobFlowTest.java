@@ -2,6 +2,7 @@ package io.aiaas.worker.messaging;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -15,6 +16,8 @@ import io.aiaas.common.oip.InferenceRequest;
 import io.aiaas.common.oip.RequestInput;
 import io.aiaas.infra.fixtures.DenseSavedModel;
 import io.aiaas.infra.testing.InfraTestResource;
+import io.aiaas.messaging.topic.PlatformTopics;
+import io.aiaas.messaging.topic.TopicDeclarations;
 import io.aiaas.worker.config.WorkerIdentity;
 import io.aiaas.worker.testing.TestModels;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -31,11 +34,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -45,7 +46,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -78,17 +78,9 @@ class JobFlowTest {
     static void setUp() throws Exception {
         String bootstrap = InfraTestResource.kafkaBootstrap();
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-            for (String topic : List.of(Topics.JOBS, Topics.JOB_EVENTS, Topics.USAGE)) {
-                try {
-                    admin.createTopics(List.of(new NewTopic(topic, 3, (short) 1)))
-                            .all()
-                            .get();
-                } catch (ExecutionException e) {
-                    if (!(e.getCause() instanceof TopicExistsException)) {
-                        throw e;
-                    }
-                }
-            }
+            // The worker declares them at start-up too; whoever comes first creates them, the same way.
+            TopicDeclarations.declare(
+                    admin, List.of(PlatformTopics.JOBS, PlatformTopics.JOB_EVENTS, PlatformTopics.USAGE));
         }
         Path dir = Files.createTempDirectory("aiaas-worker-dense-");
         modelDir = dir;
@@ -114,9 +106,7 @@ class JobFlowTest {
         events = new KafkaConsumer<>(consumer);
         List<TopicPartition> partitions = new ArrayList<>();
         for (String topic : List.of(Topics.JOB_EVENTS, Topics.USAGE)) {
-            for (int p = 0; p < 3; p++) {
-                partitions.add(new TopicPartition(topic, p));
-            }
+            events.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
         }
         events.assign(partitions);
         events.seekToBeginning(partitions);
@@ -205,7 +195,10 @@ class JobFlowTest {
 
         for (ConsumerRecord<String, String> record : recordsOf(jobId)) {
             assertEquals("req_flow1", header(record, Topics.HEADER_REQUEST_ID));
-            assertEquals(TRACEPARENT, header(record, Topics.HEADER_TRACEPARENT));
+            // The job's trace continues: same trace id, the worker's processing span as parent.
+            String traceparent = header(record, Topics.HEADER_TRACEPARENT);
+            assertEquals(TRACEPARENT.split("-")[1], traceparent.split("-")[1], traceparent);
+            assertNotEquals(TRACEPARENT, traceparent);
         }
         FakeModelService.Claim claim = FakeModelService.instance.claimsOf(jobId).get(0);
         assertEquals(identity.workerId(), claim.workerId());
@@ -246,7 +239,7 @@ class JobFlowTest {
                 Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, InfraTestResource.kafkaBootstrap()))) {
             awaitTrue(() -> {
                 try {
-                    OffsetAndMetadata committed = admin.listConsumerGroupOffsets(KafkaSettings.GROUP_ID)
+                    OffsetAndMetadata committed = admin.listConsumerGroupOffsets(JobConsumer.GROUP_ID)
                             .partitionsToOffsetAndMetadata()
                             .get()
                             .get(partition);

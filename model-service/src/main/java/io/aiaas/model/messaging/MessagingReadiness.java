@@ -1,0 +1,57 @@
+package io.aiaas.model.messaging;
+
+import io.aiaas.messaging.consumer.ConsumerLoop;
+import io.aiaas.messaging.outbox.OutboxRelay;
+import jakarta.inject.Singleton;
+import java.util.Optional;
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
+import org.eclipse.microprofile.health.Readiness;
+
+/**
+ * Ready while the job-event consumer consumes: DOWN while it cannot (broker unreachable, database refusing events,
+ * consumer restarting after a failed commit), UP again once it does. The job-request relay is reported too; Kafka
+ * being down does not take this replica out of rotation (submissions wait in the outbox), only a relay that stopped
+ * running does.
+ */
+@Readiness
+@Singleton
+public class MessagingReadiness implements HealthCheck {
+    private final JobEventConsumer jobEvents;
+    private final JobRequestRelay relay;
+
+    public MessagingReadiness(JobEventConsumer jobEvents, JobRequestRelay relay) {
+        this.jobEvents = jobEvents;
+        this.relay = relay;
+    }
+
+    @Override
+    public HealthCheckResponse call() {
+        Optional<ConsumerLoop.State> consumer = jobEvents.state();
+        OutboxRelay.State outbox = relay.state();
+        HealthCheckResponseBuilder response = HealthCheckResponse.named("job-events-consumer")
+                .status(consumer.map(ConsumerLoop.State::up).orElse(true) && outbox.running())
+                .withData("enabled", consumer.isPresent());
+        consumer.ifPresent(s -> {
+            response.withData("consuming", s.consuming())
+                    .withData("partitions", String.join(",", s.assignment()))
+                    .withData("consecutiveFailures", s.consecutiveFailures())
+                    .withData("restarts", s.restarts());
+            optional(response, "lastPoll", s.lastPoll());
+            optional(response, "lastFailure", s.lastFailure());
+            optional(response, "lastFailureAt", s.lastFailureAt());
+        });
+        response.withData("jobRequestsRelayRunning", outbox.running())
+                .withData("jobRequestsRelayLeader", outbox.leader());
+        optional(response, "jobRequestsLastPass", outbox.lastPass());
+        optional(response, "jobRequestsLastFailure", outbox.lastFailure());
+        return response.build();
+    }
+
+    private static void optional(HealthCheckResponseBuilder response, String name, Object value) {
+        if (value != null) {
+            response.withData(name, value.toString());
+        }
+    }
+}
