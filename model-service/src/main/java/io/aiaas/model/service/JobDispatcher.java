@@ -2,6 +2,7 @@ package io.aiaas.model.service;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aiaas.common.error.ApiException;
+import io.aiaas.common.error.DatabaseFailures;
 import io.aiaas.common.events.JobRequest;
 import io.aiaas.common.events.JobStatus;
 import io.aiaas.common.events.JobType;
@@ -75,21 +76,12 @@ public class JobDispatcher {
         try {
             return QuarkusTransaction.requiringNew().call(() -> accept(tenantId, request, idempotencyKey, trace));
         } catch (RuntimeException e) {
-            if (idempotencyKey == null || !isUniqueViolation(e)) {
+            if (idempotencyKey == null || !DatabaseFailures.isUniqueViolation(e)) {
                 throw e;
             }
             // A concurrent submission with the same key committed first: this one is its replay (or a 409).
             return QuarkusTransaction.requiringNew().call(() -> accept(tenantId, request, idempotencyKey, trace));
         }
-    }
-
-    private static boolean isUniqueViolation(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof java.sql.SQLException sql && "23505".equals(sql.getSQLState())) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private JobAccepted accept(String tenantId, SubmitJob request, String idempotencyKey, RequestTrace trace) {

@@ -2,6 +2,7 @@ package io.aiaas.model.service;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.aiaas.common.error.ApiException;
+import io.aiaas.common.error.DatabaseFailures;
 import io.aiaas.common.id.Ids;
 import io.aiaas.common.json.Json;
 import io.aiaas.common.page.Cursor;
@@ -81,9 +82,12 @@ public class ModelCatalogue {
         model.updatedAt = model.createdAt;
         try {
             models.persistAndFlush(model);
-        } catch (jakarta.persistence.PersistenceException e) {
-            // lost a race for the name against a concurrent create
-            throw ApiException.conflict("A model named '" + request.name() + "' already exists.");
+        } catch (RuntimeException e) {
+            if (DatabaseFailures.isUniqueViolation(e)) {
+                // lost a race for the name against a concurrent create
+                throw ApiException.conflict("A model named '" + request.name() + "' already exists.");
+            }
+            throw e;
         }
         return body(model);
     }

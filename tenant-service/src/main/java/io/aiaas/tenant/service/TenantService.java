@@ -1,6 +1,7 @@
 package io.aiaas.tenant.service;
 
 import io.aiaas.common.error.ApiException;
+import io.aiaas.common.error.DatabaseFailures;
 import io.aiaas.common.id.Ids;
 import io.aiaas.common.page.Cursor;
 import io.aiaas.common.page.Page;
@@ -16,7 +17,6 @@ import jakarta.transaction.Transactional;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.regex.Pattern;
-import org.hibernate.exception.ConstraintViolationException;
 
 /** Tenants: creation, plan and name changes, suspension and deletion. */
 @ApplicationScoped
@@ -130,8 +130,11 @@ public class TenantService {
     private void flushUniqueName(String name) {
         try {
             tenants.flush();
-        } catch (ConstraintViolationException e) {
-            throw ApiException.conflict("A tenant named '" + name + "' exists.");
+        } catch (RuntimeException e) {
+            if (DatabaseFailures.isUniqueViolation(e)) {
+                throw ApiException.conflict("A tenant named '" + name + "' exists.");
+            }
+            throw e;
         }
     }
 

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import io.aiaas.common.error.ApiException;
+import io.aiaas.common.error.DatabaseFailures;
 import io.aiaas.common.error.Problem;
 import io.aiaas.common.error.ProblemType;
 import io.aiaas.common.quarkus.http.RequestIdFilters;
@@ -21,6 +22,9 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
  * The one place where exceptions become problem+json bodies. Details never carry stack traces, class names or SQL.
  */
 public class ProblemMappers {
+    /** {@code Retry-After} of a 503 for a database outage: long enough for a restart or a failover to finish. */
+    public static final int DATABASE_RETRY_AFTER_SECONDS = 5;
+
     private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
 
     @ServerExceptionMapper
@@ -100,8 +104,23 @@ public class ProblemMappers {
                 .build();
     }
 
+    /**
+     * Everything else. A database that cannot be reached (down, refusing connections, out of connections) is a 503 the
+     * caller may retry, however deep in the cause chain the driver's or the pool's exception sits; the rest is a 500.
+     */
     @ServerExceptionMapper
     public Response unexpected(Throwable e, ContainerRequestContext request) {
+        if (DatabaseFailures.isUnavailable(e)) {
+            // no stack trace: an outage fills the log with identical ones, and the cause says all there is
+            LOG.warnf(
+                    "request %s: the database is unavailable (%s)", RequestIdFilters.requestId(request), rootCause(e));
+            return respond(problem(
+                            ProblemType.UNAVAILABLE,
+                            "The service cannot reach its database right now; nothing was changed. Try again later.",
+                            request))
+                    .header("Retry-After", String.valueOf(DATABASE_RETRY_AFTER_SECONDS))
+                    .build();
+        }
         LOG.errorf(e, "request %s failed", RequestIdFilters.requestId(request));
         return respond(problem(ProblemType.INTERNAL, "The request could not be completed.", request))
                 .build();
@@ -114,6 +133,14 @@ public class ProblemMappers {
 
     public static Response.ResponseBuilder respond(Problem problem) {
         return Response.status(problem.status).type(Problem.MEDIA_TYPE).entity(problem);
+    }
+
+    private static String rootCause(Throwable e) {
+        Throwable root = e;
+        for (int i = 0; i < 32 && root.getCause() != null && root.getCause() != root; i++) {
+            root = root.getCause();
+        }
+        return root.getClass().getSimpleName() + ": " + root.getMessage();
     }
 
     private static String path(JsonMappingException e) {
