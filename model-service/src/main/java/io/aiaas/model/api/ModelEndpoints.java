@@ -2,6 +2,7 @@ package io.aiaas.model.api;
 
 import io.aiaas.common.page.Page;
 import io.aiaas.common.page.PageRequest;
+import io.aiaas.common.plan.PlanLimits;
 import io.aiaas.model.api.ModelBodies.AliasBody;
 import io.aiaas.model.api.ModelBodies.CreateModel;
 import io.aiaas.model.api.ModelBodies.ModelBody;
@@ -27,6 +28,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Optional;
 
 /**
  * The model endpoints, served twice: to tenants under {@code /v1/models} and to administrators for the platform
@@ -85,7 +87,7 @@ public abstract class ModelEndpoints {
             @PathParam("name") String name, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType, InputStream body)
             throws IOException {
         Owner owner = writer();
-        VersionBody version = uploads.upload(owner, name, contentType, body);
+        VersionBody version = uploads.upload(owner, name, contentType, body, uploads.modelBytesLimit(plan()));
         return Response.status(Response.Status.CREATED)
                 .header(HttpHeaders.LOCATION, basePath() + "/" + name + "/versions/" + version.version())
                 .entity(version)
@@ -134,4 +136,7 @@ public abstract class ModelEndpoints {
 
     /** Whose models a change acts on, after checking the caller may change them. */
     protected abstract Owner writer();
+
+    /** The caller's plan limits, if the caller is a tenant. */
+    protected abstract Optional<PlanLimits> plan();
 }

@@ -1,11 +1,13 @@
 package io.aiaas.model.api;
 
 import io.aiaas.common.auth.Scopes;
+import io.aiaas.common.plan.PlanLimits;
 import io.aiaas.common.quarkus.auth.CallerContext;
 import io.aiaas.model.domain.Owner;
 import io.aiaas.model.service.ModelCatalogue;
 import io.aiaas.model.service.ModelVersionUploads;
 import jakarta.ws.rs.Path;
+import java.util.Optional;
 
 /** A tenant's models ({@code /v1/models/**}); reads include the platform catalogue. */
 @Path("/v1/models")
@@ -25,6 +27,11 @@ public class ModelResource extends ModelEndpoints {
     @Override
     protected Owner reader() {
         return Owner.tenant(caller.tenantWithScope(Scopes.MODELS_READ));
+    }
+
+    @Override
+    protected Optional<PlanLimits> plan() {
+        return caller.plan();
     }
 
     @Override

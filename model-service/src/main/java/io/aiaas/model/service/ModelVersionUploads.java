@@ -3,6 +3,7 @@ package io.aiaas.model.service;
 import io.aiaas.common.archive.SavedModelArchive;
 import io.aiaas.common.archive.SavedModelArchive.Format;
 import io.aiaas.common.json.Json;
+import io.aiaas.common.plan.PlanLimits;
 import io.aiaas.model.api.ModelBodies.VersionBody;
 import io.aiaas.model.config.ModelServiceConfig;
 import io.aiaas.model.domain.Model;
@@ -18,6 +19,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.SortedMap;
 
 /**
@@ -40,12 +42,25 @@ public class ModelVersionUploads {
         this.config = config;
     }
 
-    public VersionBody upload(Owner owner, String modelName, String contentType, InputStream body) throws IOException {
+    /**
+     * The largest archive, and unpacked size, a caller may upload: its plan's {@code maxModelBytes}, never more than
+     * {@code aiaas.model.max-model-bytes}; without a plan (administrators filling the platform catalogue) the latter.
+     */
+    public long modelBytesLimit(Optional<PlanLimits> plan) {
+        long platformLimit = config.maxModelBytes();
+        return plan.map(p -> Math.min(p.maxModelBytes(), platformLimit)).orElse(platformLimit);
+    }
+
+    /**
+     * Accepts an archive of at most {@code limit} bytes that unpacks to at most {@code limit} bytes (413 past either,
+     * counted as the bytes arrive and as they are unpacked).
+     */
+    public VersionBody upload(Owner owner, String modelName, String contentType, InputStream body, long limit)
+            throws IOException {
         Format format = Format.fromContentType(contentType);
         // 404 before reading a possibly large body
         QuarkusTransaction.requiringNew()
                 .call(() -> models.findOwned(owner, modelName).orElseThrow(() -> ModelCatalogue.notFound(modelName)));
-        long limit = config.maxModelBytes();
         ArtifactStore.Staged staged = store.stage(body, limit);
         Path placedDir = null;
         try {
@@ -91,8 +106,8 @@ public class ModelVersionUploads {
     private SortedMap<String, Signature> readSignatures(ArtifactStore.Staged staged, Format format, long limit)
             throws IOException {
         Path unpackDir = store.newUnpackDir();
-        try (InputStream in = Files.newInputStream(staged.file())) {
-            Path root = SavedModelArchive.extract(in, format, unpackDir, limit);
+        try {
+            Path root = SavedModelArchive.extract(staged.file(), format, unpackDir, limit);
             return SavedModelSignatures.read(root.resolve(SavedModelArchive.SAVED_MODEL_FILE));
         } finally {
             SavedModelArchive.deleteTree(unpackDir);

@@ -88,8 +88,8 @@ public class ArtifactClient {
                 throw new ModelServiceUnavailableException("artifact " + modelId + "/" + version
                         + " does not match its checksum (expected " + expected + ", got " + actual + ")");
             }
-            try (InputStream in = Files.newInputStream(archive)) {
-                return SavedModelArchive.extract(in, format, target, maxUnpackedBytes);
+            try {
+                return SavedModelArchive.extract(archive, format, target, maxUnpackedBytes);
             } catch (ApiException e) {
                 throw new ArtifactUnavailableException(
                         "The model version's artifact cannot be unpacked: " + e.getMessage());

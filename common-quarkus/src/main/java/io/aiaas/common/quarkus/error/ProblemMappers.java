@@ -38,6 +38,11 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response web(WebApplicationException e, ContainerRequestContext request) {
+        ApiException cause = apiCause(e);
+        if (cause != null) {
+            // raised while the body was read (a size limit): the framework wrapped it as an unreadable body
+            return api(cause, request);
+        }
         int status = e.getResponse() == null ? 500 : e.getResponse().getStatus();
         ProblemType type = ProblemType.forStatus(status);
         if (status >= 500) {
@@ -90,8 +95,9 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response jsonMapping(JsonMappingException e, ContainerRequestContext request) {
-        if (e.getCause() instanceof ApiException api) {
-            return api(api, request);
+        ApiException cause = apiCause(e);
+        if (cause != null) {
+            return api(cause, request);
         }
         String field = path(e);
         String detail = field.isEmpty() ? "The body could not be read." : "Field '" + field + "' is invalid.";
@@ -100,6 +106,10 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response json(JsonProcessingException e, ContainerRequestContext request) {
+        ApiException cause = apiCause(e);
+        if (cause != null) {
+            return api(cause, request);
+        }
         return respond(problem(ProblemType.INVALID_REQUEST, "The body is not valid JSON.", request))
                 .build();
     }
@@ -110,6 +120,10 @@ public class ProblemMappers {
      */
     @ServerExceptionMapper
     public Response unexpected(Throwable e, ContainerRequestContext request) {
+        ApiException cause = apiCause(e);
+        if (cause != null) {
+            return api(cause, request);
+        }
         if (DatabaseFailures.isUnavailable(e)) {
             // no stack trace: an outage fills the log with identical ones, and the cause says all there is
             LOG.warnf(
@@ -133,6 +147,17 @@ public class ProblemMappers {
 
     public static Response.ResponseBuilder respond(Problem problem) {
         return Response.status(problem.status).type(Problem.MEDIA_TYPE).entity(problem);
+    }
+
+    /** An {@link ApiException} some framework wrapped on its way here, if any. */
+    private static ApiException apiCause(Throwable e) {
+        Throwable t = e.getCause();
+        for (int i = 0; i < 32 && t != null; i++, t = t.getCause()) {
+            if (t instanceof ApiException api) {
+                return api;
+            }
+        }
+        return null;
     }
 
     private static String rootCause(Throwable e) {
