@@ -1,6 +1,6 @@
 package io.aiaas.model.api;
 
-import io.aiaas.model.domain.Signature;
+import io.aiaas.common.oip.Signature;
 import java.time.Instant;
 import java.util.Map;
 

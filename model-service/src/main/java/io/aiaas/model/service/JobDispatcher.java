@@ -10,6 +10,9 @@ import io.aiaas.common.events.Topics;
 import io.aiaas.common.id.Ids;
 import io.aiaas.common.json.Json;
 import io.aiaas.common.oip.InferenceRequest;
+import io.aiaas.common.oip.InvalidInputException;
+import io.aiaas.common.oip.Signature;
+import io.aiaas.common.oip.SignatureInputs;
 import io.aiaas.model.api.JobBodies.JobAccepted;
 import io.aiaas.model.api.JobBodies.SubmitJob;
 import io.aiaas.model.config.ModelServiceConfig;
@@ -18,8 +21,6 @@ import io.aiaas.model.domain.Model;
 import io.aiaas.model.domain.ModelAlias;
 import io.aiaas.model.domain.ModelVersion;
 import io.aiaas.model.domain.OutboxRecord;
-import io.aiaas.model.domain.Signature;
-import io.aiaas.model.domain.SignatureInputs;
 import io.aiaas.model.repository.JobRepository;
 import io.aiaas.model.repository.ModelAliasRepository;
 import io.aiaas.model.repository.ModelRepository;
@@ -130,8 +131,15 @@ public class JobDispatcher {
                 .orElseThrow(() -> ApiException.notFound("No model named '" + request.model() + "'."));
         ModelVersion version = resolveVersion(model, request);
         SortedMap<String, Signature> signatures = ModelCatalogue.signatures(version);
-        String signatureName = pickSignature(signatures, signatureName(request));
-        SignatureInputs.check(signatureName, signatures.get(signatureName), request.inputs());
+        String signatureName;
+        try {
+            signatureName = Signature.choose(signatures, signatureName(request));
+            SignatureInputs.decode(signatureName, signatures.get(signatureName), request.inputs());
+        } catch (InvalidInputException e) {
+            throw e.reason() == InvalidInputException.Reason.UNREADABLE
+                    ? ApiException.badRequest(e.getMessage())
+                    : ApiException.unprocessable(e.getMessage());
+        }
 
         Map<String, Object> parameters = new LinkedHashMap<>();
         if (request.parameters() != null) {
@@ -201,25 +209,6 @@ public class JobDispatcher {
         Object fromParameters =
                 request.parameters() == null ? null : request.parameters().get("signature_name");
         return fromParameters == null ? null : fromParameters.toString();
-    }
-
-    /** The named signature, else {@code serving_default}, else the only one. */
-    static String pickSignature(SortedMap<String, Signature> signatures, String requested) {
-        if (requested != null) {
-            if (!signatures.containsKey(requested)) {
-                throw ApiException.unprocessable(
-                        "The model has no signature '" + requested + "'; it has " + signatures.keySet() + ".");
-            }
-            return requested;
-        }
-        if (signatures.containsKey(Signature.SERVING_DEFAULT)) {
-            return Signature.SERVING_DEFAULT;
-        }
-        if (signatures.size() == 1) {
-            return signatures.firstKey();
-        }
-        throw ApiException.unprocessable(
-                "The model has no serving_default signature; name one of " + signatures.keySet() + ".");
     }
 
     private void enqueue(Job job, RequestTrace trace) {

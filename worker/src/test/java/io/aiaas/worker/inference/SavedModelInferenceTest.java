@@ -8,9 +8,13 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.aiaas.common.json.Json;
+import io.aiaas.common.oip.Datatype;
 import io.aiaas.common.oip.InferenceRequest;
+import io.aiaas.common.oip.InvalidInputException;
 import io.aiaas.common.oip.RequestInput;
 import io.aiaas.common.oip.ResponseOutput;
+import io.aiaas.common.oip.Signature;
+import io.aiaas.common.oip.TensorSpec;
 import io.aiaas.infra.fixtures.DenseSavedModel;
 import io.aiaas.worker.service.WorkerMetrics;
 import io.aiaas.worker.testing.TestModels;
@@ -85,10 +89,9 @@ class SavedModelInferenceTest {
 
     @Test
     void signatureIsReadFromTheProto() {
-        TensorSpec x = dense.signatures().get("serving_default").inputs().get("x");
-        assertEquals("DT_FLOAT", x.tensorflowType());
-        assertEquals(-1, x.dims()[0]);
-        assertEquals(3, x.dims()[1]);
+        TensorSpec x = dense.signatures().get("serving_default").input("x").orElseThrow();
+        assertEquals(Datatype.FP32, x.datatype());
+        assertEquals(List.of(-1L, 3L), x.shape());
         assertTrue(x.accepts(new long[] {7, 3}));
         assertTrue(!x.accepts(new long[] {7, 4}));
     }
@@ -110,6 +113,17 @@ class SavedModelInferenceTest {
         assertThrows(
                 InvalidInputException.class,
                 () -> engine.predict(dense, null, new InferenceRequest("r", null, List.of(), null)));
+    }
+
+    @Test
+    void numbersOutsideTheDatatypeAreRefusedBeforeTensorFlowSeesThem() {
+        for (String data : new String[] {"[1,2,1e400]", "[1,2,-1e400]", "[1,2,1e39]", "[[1,2],[3]]"}) {
+            InvalidInputException e = assertThrows(
+                    InvalidInputException.class,
+                    () -> engine.predict(dense, null, request(input("x", List.of(1L, 3L), "FP32", data))),
+                    data);
+            assertEquals(InvalidInputException.Reason.MISMATCH, e.reason());
+        }
     }
 
     @Test
@@ -144,9 +158,9 @@ class SavedModelInferenceTest {
     @Test
     void pythonModelHasUnknownRankInputs() {
         assumeTrue(python != null, "SKIPPED: Python-exported SavedModel absent");
-        assertTrue(!python.signatures().containsKey(LoadedModel.INIT_OP));
-        TensorSpec a = python.signatures().get("add").inputs().get("a");
-        assertNull(a.dims(), "unknown rank must not read as a scalar");
+        assertTrue(!python.signatures().containsKey(Signature.INIT_OP));
+        TensorSpec a = python.signatures().get("add").input("a").orElseThrow();
+        assertNull(a.shape(), "unknown rank must not read as a scalar");
         // any rank is accepted: a matrix goes through add as well
         Prediction p = engine.predict(
                 python,
