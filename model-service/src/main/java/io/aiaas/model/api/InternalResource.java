@@ -36,7 +36,7 @@ public class InternalResource {
     @Produces(MediaType.APPLICATION_JSON)
     public ClaimResponse claim(@PathParam("id") String jobId, ClaimRequest request) {
         caller.requireService(InternalToken.ISSUER_WORKER);
-        return lifecycle.claim(jobId, caller.token().tid());
+        return ClaimResponse.of(lifecycle.claim(jobId, caller.token().tid()));
     }
 
     @GET

@@ -1,6 +1,7 @@
 package io.aiaas.model.api;
 
 import io.aiaas.common.auth.Scopes;
+import io.aiaas.common.error.ApiException;
 import io.aiaas.common.http.RequestIds;
 import io.aiaas.common.page.Page;
 import io.aiaas.common.page.PageRequest;
@@ -45,8 +46,14 @@ public class JobResource {
             @HeaderParam(RequestIds.REQUEST_ID_HEADER) String requestId,
             @HeaderParam(RequestIds.TRACEPARENT_HEADER) String traceparent) {
         String tenant = caller.tenantWithScope(Scopes.JOBS_WRITE);
-        JobAccepted accepted = dispatcher.submit(
-                tenant, request, IdempotencyKeys.check(idempotencyKey), new RequestTrace(requestId, traceparent));
+        if (request == null) {
+            throw ApiException.badRequest("A JSON body is required.");
+        }
+        JobAccepted accepted = JobAccepted.of(dispatcher.submit(
+                tenant,
+                request.toSubmission(),
+                IdempotencyKeys.check(idempotencyKey),
+                new RequestTrace(requestId, traceparent)));
         return Response.accepted(accepted)
                 .header(HttpHeaders.LOCATION, "/v1/jobs/" + accepted.id())
                 .build();
@@ -59,12 +66,12 @@ public class JobResource {
             @QueryParam("limit") String limit,
             @QueryParam("cursor") String cursor) {
         String tenant = caller.tenantWithScope(Scopes.JOBS_READ);
-        return queries.list(tenant, status, type, PageRequest.of(limit, cursor));
+        return queries.list(tenant, status, type, PageRequest.of(limit, cursor)).map(JobBody::of);
     }
 
     @GET
     @Path("{id}")
     public JobBody get(@PathParam("id") String id) {
-        return queries.get(caller.tenantWithScope(Scopes.JOBS_READ), id);
+        return JobBody.of(queries.get(caller.tenantWithScope(Scopes.JOBS_READ), id));
     }
 }

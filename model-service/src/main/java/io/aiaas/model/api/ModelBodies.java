@@ -1,6 +1,10 @@
 package io.aiaas.model.api;
 
 import io.aiaas.common.oip.Signature;
+import io.aiaas.model.domain.Model;
+import io.aiaas.model.domain.ModelAlias;
+import io.aiaas.model.domain.ModelVersion;
+import io.aiaas.model.service.ModelCatalogue.ModelDetails;
 import java.time.Instant;
 import java.util.Map;
 
@@ -23,7 +27,20 @@ public final class ModelBodies {
             Map<String, Integer> aliases,
             Integer latestVersion,
             Instant createdAt,
-            Instant updatedAt) {}
+            Instant updatedAt) {
+        static ModelBody of(ModelDetails details) {
+            Model m = details.model();
+            return new ModelBody(
+                    m.id,
+                    m.name,
+                    m.description,
+                    m.owner().kind(),
+                    details.aliases(),
+                    details.latestVersion(),
+                    m.createdAt,
+                    m.updatedAt);
+        }
+    }
 
     public record VersionBody(
             int version,
@@ -31,10 +48,18 @@ public final class ModelBodies {
             Map<String, Signature> signatures,
             long sizeBytes,
             String sha256,
-            Instant createdAt) {}
+            Instant createdAt) {
+        static VersionBody of(ModelVersion v) {
+            return new VersionBody(v.version, v.status, v.signatureMap(), v.sizeBytes, v.sha256, v.createdAt);
+        }
+    }
 
     /** {@code PUT /v1/models/{name}/aliases/{alias}}. */
     public record SetAlias(Integer version) {}
 
-    public record AliasBody(String alias, int version) {}
+    public record AliasBody(String alias, int version) {
+        static AliasBody of(ModelAlias a) {
+            return new AliasBody(a.alias, a.version);
+        }
+    }
 }

@@ -1,5 +1,6 @@
 package io.aiaas.model.api;
 
+import io.aiaas.common.error.ApiException;
 import io.aiaas.common.page.Page;
 import io.aiaas.common.page.PageRequest;
 import io.aiaas.common.plan.PlanLimits;
@@ -47,7 +48,10 @@ public abstract class ModelEndpoints {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     public Response create(CreateModel request) {
-        ModelBody created = catalogue.create(writer(), request);
+        if (request == null) {
+            throw ApiException.badRequest("A JSON body is required.");
+        }
+        ModelBody created = ModelBody.of(catalogue.create(writer(), request.name(), request.description()));
         return Response.status(Response.Status.CREATED)
                 .header(HttpHeaders.LOCATION, basePath() + "/" + created.name())
                 .entity(created)
@@ -56,20 +60,23 @@ public abstract class ModelEndpoints {
 
     @GET
     public Page<ModelBody> list(@QueryParam("limit") String limit, @QueryParam("cursor") String cursor) {
-        return catalogue.list(reader(), PageRequest.of(limit, cursor));
+        return catalogue.list(reader(), PageRequest.of(limit, cursor)).map(ModelBody::of);
     }
 
     @GET
     @Path("{name}")
     public ModelBody get(@PathParam("name") String name) {
-        return catalogue.get(reader(), name);
+        return ModelBody.of(catalogue.get(reader(), name));
     }
 
     @PATCH
     @Path("{name}")
     @Consumes({MediaType.APPLICATION_JSON, "application/merge-patch+json"})
     public ModelBody patch(@PathParam("name") String name, PatchModel request) {
-        return catalogue.patch(writer(), name, request);
+        if (request == null) {
+            throw ApiException.badRequest("A JSON body is required.");
+        }
+        return ModelBody.of(catalogue.describe(writer(), name, request.description()));
     }
 
     @DELETE
@@ -87,7 +94,8 @@ public abstract class ModelEndpoints {
             @PathParam("name") String name, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType, InputStream body)
             throws IOException {
         Owner owner = writer();
-        VersionBody version = uploads.upload(owner, name, contentType, body, uploads.modelBytesLimit(plan()));
+        VersionBody version =
+                VersionBody.of(uploads.upload(owner, name, contentType, body, uploads.modelBytesLimit(plan())));
         return Response.status(Response.Status.CREATED)
                 .header(HttpHeaders.LOCATION, basePath() + "/" + name + "/versions/" + version.version())
                 .entity(version)
@@ -98,13 +106,13 @@ public abstract class ModelEndpoints {
     @Path("{name}/versions")
     public Page<VersionBody> versions(
             @PathParam("name") String name, @QueryParam("limit") String limit, @QueryParam("cursor") String cursor) {
-        return catalogue.versions(reader(), name, PageRequest.of(limit, cursor));
+        return catalogue.versions(reader(), name, PageRequest.of(limit, cursor)).map(VersionBody::of);
     }
 
     @GET
     @Path("{name}/versions/{version}")
     public VersionBody version(@PathParam("name") String name, @PathParam("version") String version) {
-        return catalogue.version(reader(), name, PathParams.version(version));
+        return VersionBody.of(catalogue.version(reader(), name, PathParams.version(version)));
     }
 
     @DELETE
@@ -118,7 +126,7 @@ public abstract class ModelEndpoints {
     @Path("{name}/aliases/{alias}")
     @Consumes(MediaType.APPLICATION_JSON)
     public AliasBody setAlias(@PathParam("name") String name, @PathParam("alias") String alias, SetAlias request) {
-        return catalogue.setAlias(writer(), name, alias, request);
+        return AliasBody.of(catalogue.setAlias(writer(), name, alias, request == null ? null : request.version()));
     }
 
     @DELETE

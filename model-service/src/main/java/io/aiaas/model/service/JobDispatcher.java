@@ -13,8 +13,6 @@ import io.aiaas.common.oip.InferenceRequest;
 import io.aiaas.common.oip.InvalidInputException;
 import io.aiaas.common.oip.Signature;
 import io.aiaas.common.oip.SignatureInputs;
-import io.aiaas.model.api.JobBodies.JobAccepted;
-import io.aiaas.model.api.JobBodies.SubmitJob;
 import io.aiaas.model.config.ModelServiceConfig;
 import io.aiaas.model.domain.Job;
 import io.aiaas.model.domain.Model;
@@ -72,8 +70,11 @@ public class JobDispatcher {
         this.outboxWritten = outboxWritten;
     }
 
-    /** The accepted job; a replay with the same {@code Idempotency-Key} and body returns the first job. */
-    public JobAccepted submit(String tenantId, SubmitJob request, String idempotencyKey, RequestTrace trace) {
+    /**
+     * The accepted job, {@code queued}; a replay with the same {@code Idempotency-Key} and body returns the first job
+     * (whatever its status now, the answer to its submission was {@code queued}).
+     */
+    public Job submit(String tenantId, JobSubmission request, String idempotencyKey, RequestTrace trace) {
         try {
             return QuarkusTransaction.requiringNew().call(() -> accept(tenantId, request, idempotencyKey, trace));
         } catch (RuntimeException e) {
@@ -85,7 +86,7 @@ public class JobDispatcher {
         }
     }
 
-    private JobAccepted accept(String tenantId, SubmitJob request, String idempotencyKey, RequestTrace trace) {
+    private Job accept(String tenantId, JobSubmission request, String idempotencyKey, RequestTrace trace) {
         if (request == null) {
             throw ApiException.badRequest("A JSON body is required.");
         }
@@ -120,17 +121,17 @@ public class JobDispatcher {
         job.requestHash = requestHash;
         jobs.persist(job);
         enqueue(job, trace);
-        return accepted(job);
+        return job;
     }
 
-    private Job inlineInference(String tenantId, SubmitJob request, RequestTrace trace) {
+    private Job inlineInference(String tenantId, JobSubmission request, RequestTrace trace) {
         if (request.version() != null && request.alias() != null) {
             throw ApiException.unprocessable("Name either 'version' or 'alias', not both.");
         }
         Model model = models.findVisible(tenantId, request.model())
                 .orElseThrow(() -> ApiException.notFound("No model named '" + request.model() + "'."));
         ModelVersion version = resolveVersion(model, request);
-        SortedMap<String, Signature> signatures = ModelCatalogue.signatures(version);
+        SortedMap<String, Signature> signatures = version.signatureMap();
         String signatureName;
         try {
             signatureName = Signature.choose(signatures, signatureName(request));
@@ -184,7 +185,7 @@ public class JobDispatcher {
         return job;
     }
 
-    private ModelVersion resolveVersion(Model model, SubmitJob request) {
+    private ModelVersion resolveVersion(Model model, JobSubmission request) {
         if (request.version() != null) {
             return versions.find(model, request.version())
                     .orElseThrow(() -> ModelCatalogue.versionNotFound(model.name, request.version()));
@@ -202,7 +203,7 @@ public class JobDispatcher {
         return chosen.orElseThrow(() -> ApiException.notFound("Model '" + model.name + "' has no version yet."));
     }
 
-    private static String signatureName(SubmitJob request) {
+    private static String signatureName(JobSubmission request) {
         if (request.signature() != null) {
             return request.signature();
         }
@@ -229,16 +230,11 @@ public class JobDispatcher {
         outboxWritten.fire(new OutboxWritten(Topics.JOBS));
     }
 
-    private static JobAccepted replay(Job earlier, String requestHash) {
+    private static Job replay(Job earlier, String requestHash) {
         if (!requestHash.equals(earlier.requestHash)) {
             throw ApiException.conflict("This Idempotency-Key was used with another request body.");
         }
-        return accepted(earlier);
-    }
-
-    private static JobAccepted accepted(Job job) {
-        // the first answer was "queued"; a replay answers the same
-        return new JobAccepted(job.id, job.type, JobStatus.QUEUED.wire(), job.createdAt);
+        return earlier;
     }
 
     private static JobType parseType(String type) {

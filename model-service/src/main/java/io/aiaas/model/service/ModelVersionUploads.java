@@ -2,10 +2,8 @@ package io.aiaas.model.service;
 
 import io.aiaas.common.archive.SavedModelArchive;
 import io.aiaas.common.archive.SavedModelArchive.Format;
-import io.aiaas.common.json.Json;
 import io.aiaas.common.oip.Signature;
 import io.aiaas.common.plan.PlanLimits;
-import io.aiaas.model.api.ModelBodies.VersionBody;
 import io.aiaas.model.config.ModelServiceConfig;
 import io.aiaas.model.domain.Model;
 import io.aiaas.model.domain.ModelVersion;
@@ -55,7 +53,7 @@ public class ModelVersionUploads {
      * Accepts an archive of at most {@code limit} bytes that unpacks to at most {@code limit} bytes (413 past either,
      * counted as the bytes arrive and as they are unpacked).
      */
-    public VersionBody upload(Owner owner, String modelName, String contentType, InputStream body, long limit)
+    public ModelVersion upload(Owner owner, String modelName, String contentType, InputStream body, long limit)
             throws IOException {
         Format format = Format.fromContentType(contentType);
         // 404 before reading a possibly large body
@@ -65,7 +63,6 @@ public class ModelVersionUploads {
         Path placedDir = null;
         try {
             SortedMap<String, Signature> signatures = readSignatures(staged, format, limit);
-            String signaturesJson = Json.write(signatures);
             Path[] placed = new Path[1];
             try {
                 return QuarkusTransaction.requiringNew().call(() -> {
@@ -81,14 +78,14 @@ public class ModelVersionUploads {
                     version.tenantId = model.tenantId;
                     version.version = number;
                     version.status = ModelVersion.STATUS_READY;
-                    version.signatures = signaturesJson;
+                    version.signatureMap(signatures);
                     version.sizeBytes = staged.sizeBytes();
                     version.sha256 = staged.sha256();
                     version.archiveFormat = format == Format.ZIP ? "zip" : "tar.gz";
                     version.artifactPath = path;
                     version.createdAt = model.updatedAt;
                     versions.persist(version);
-                    return ModelCatalogue.body(version);
+                    return version;
                 });
             } finally {
                 placedDir = placed[0];
