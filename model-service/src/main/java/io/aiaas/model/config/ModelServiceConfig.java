@@ -34,6 +34,13 @@ public interface ModelServiceConfig {
     interface Auth {
         /** JWKS holding the public keys of the gateway and the workers. Env {@code AIAAS_INTERNAL_JWKS_FILE}. */
         Path jwksFile();
+
+        /**
+         * Shortest time between two readings of the JWKS for tokens whose key id it does not hold: a rotated-in key is
+         * trusted within this time, and made-up key ids cannot make the service read the file more often.
+         */
+        @WithDefault("5s")
+        Duration jwksRefetchInterval();
     }
 
     interface Jobs {
