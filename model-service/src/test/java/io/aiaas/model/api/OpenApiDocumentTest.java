@@ -53,6 +53,32 @@ class OpenApiDocumentTest {
     }
 
     @Test
+    void jsonBodiesAndArchiveUploadsAreDescribed() {
+        var document = OpenApiChecks.document();
+        for (String[] op : new String[][] {
+            {"/v1/models", "post", "CreateModel"},
+            {"/v1/jobs", "post", "SubmitJob"},
+            {"/v1/models/{name}", "patch", "PatchModel"}
+        }) {
+            var schema = document.path("paths")
+                    .path(op[0])
+                    .path(op[1])
+                    .path("requestBody")
+                    .path("content")
+                    .path("application/json")
+                    .path("schema")
+                    .path("$ref")
+                    .asText();
+            org.junit.jupiter.api.Assertions.assertTrue(schema.endsWith("/" + op[2]), op[0] + ": " + schema);
+        }
+        org.junit.jupiter.api.Assertions.assertTrue(document.path("components")
+                .path("schemas")
+                .path("SubmitJob")
+                .path("properties")
+                .has("inputs"));
+    }
+
+    @Test
     void archiveUploadsTakeZipAndGzip() {
         var document = OpenApiChecks.document();
         for (String path : new String[] {"/v1/models/{name}/versions", "/admin/v1/models/{name}/versions"}) {
