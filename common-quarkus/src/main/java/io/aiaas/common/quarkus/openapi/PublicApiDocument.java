@@ -96,10 +96,6 @@ public class PublicApiDocument implements OASFilter {
         }
     }
 
-    /** An {@code @APIResponse(ref = ...)} of a problem response, by status. */
-    public static String problemRef(String status) {
-        return "#/components/responses/" + PROBLEMS.get(status)[0];
-    }
 
     private static void decorate(Operation operation, String path, boolean admin) {
         if (operation.getSecurity() == null || operation.getSecurity().isEmpty()) {
