@@ -96,7 +96,6 @@ public class PublicApiDocument implements OASFilter {
         }
     }
 
-
     private static void decorate(Operation operation, String path, boolean admin) {
         if (operation.getSecurity() == null || operation.getSecurity().isEmpty()) {
             List<SecurityRequirement> security = new ArrayList<>();
