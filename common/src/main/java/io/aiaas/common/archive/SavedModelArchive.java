@@ -6,27 +6,38 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
-import org.apache.commons.compress.archivers.ArchiveEntry;
-import org.apache.commons.compress.archivers.ArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
+import org.apache.commons.compress.archivers.zip.UnixStat;
 import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
-import org.apache.commons.compress.archivers.zip.ZipArchiveInputStream;
+import org.apache.commons.compress.archivers.zip.ZipFile;
 
 /**
- * Unpacks a SavedModel directory packed as zip or tar.gz, refusing anything that could escape the target: entries
- * outside the root, links, special files, and expansion past a byte limit. The SavedModel sits at the archive root or
- * under one top-level folder.
+ * Unpacks a SavedModel directory packed as zip or tar.gz, refusing anything that could escape the target or fill the
+ * disk: entries outside the root or with absolute paths, links (symbolic and hard) and special files, entries that
+ * collide (one path twice, or as both a file and a directory), damaged or truncated archives (all 422), and expansion
+ * past a byte limit, counted while unpacking (413). The SavedModel sits at the archive root or under one top-level
+ * folder.
+ *
+ * <p>Zip archives are read through their central directory ({@link ZipFile} on the file): only there do entries carry
+ * their Unix file type, so a streaming reader would take a symbolic link for a small file.
  */
 public final class SavedModelArchive {
     public static final String SAVED_MODEL_FILE = "saved_model.pb";
+
+    /** More entries than any SavedModel has; a bound on the files an archive of empty entries could make. */
+    static final int MAX_ENTRIES = 65_536;
 
     public enum Format {
         ZIP,
@@ -53,48 +64,20 @@ public final class SavedModelArchive {
     private SavedModelArchive() {}
 
     /**
-     * Unpacks {@code in} into the empty directory {@code target} and returns the directory holding
+     * Unpacks the archive file into the empty directory {@code target} and returns the directory holding
      * {@code saved_model.pb}. On failure the caller deletes {@code target}.
      *
-     * @throws ApiException 422 for unsafe or non-SavedModel archives, 413 past {@code maxUnpackedBytes}
+     * @throws ApiException 422 for unsafe, damaged or non-SavedModel archives, 413 past {@code maxUnpackedBytes}
      */
-    public static Path extract(InputStream in, Format format, Path target, long maxUnpackedBytes) throws IOException {
+    public static Path extract(Path archive, Format format, Path target, long maxUnpackedBytes) throws IOException {
         Files.createDirectories(target);
-        Path root = target.toAbsolutePath().normalize();
-        long total = 0;
-        try (ArchiveInputStream<? extends ArchiveEntry> archive = open(in, format)) {
-            ArchiveEntry entry;
-            while ((entry = nextEntry(archive)) != null) {
-                String name = entry.getName().replace('\\', '/');
-                while (name.startsWith("./")) {
-                    name = name.substring(2);
-                }
-                if (name.isEmpty() || name.equals(".")) {
-                    continue;
-                }
-                if (isLinkOrSpecial(entry)) {
-                    throw ApiException.unprocessable("The archive contains a link or special file: " + safe(name));
-                }
-                if (name.startsWith("/") || name.matches("^[A-Za-z]:.*")) {
-                    throw ApiException.unprocessable("The archive contains an absolute path: " + safe(name));
-                }
-                Path dest = root.resolve(name).normalize();
-                if (!dest.startsWith(root) || dest.equals(root)) {
-                    throw ApiException.unprocessable("The archive contains an entry outside its root: " + safe(name));
-                }
-                if (entry.isDirectory()) {
-                    Files.createDirectories(dest);
-                    continue;
-                }
-                Files.createDirectories(dest.getParent());
-                total += copyBounded(archive, dest, maxUnpackedBytes - total);
-            }
-        } catch (java.util.zip.ZipException | java.io.EOFException e) {
-            throw ApiException.unprocessable("The archive is damaged or not a " + format.contentType() + " archive.");
-        } catch (IllegalArgumentException e) {
-            throw ApiException.unprocessable("The archive is damaged or not a " + format.contentType() + " archive.");
+        Unpacking unpacking = new Unpacking(target.toAbsolutePath().normalize(), maxUnpackedBytes);
+        if (format == Format.ZIP) {
+            extractZip(archive, unpacking);
+        } else {
+            extractTarGz(archive, unpacking);
         }
-        return savedModelRoot(root);
+        return savedModelRoot(unpacking.root);
     }
 
     /** The directory under {@code root} that holds {@code saved_model.pb}: the root itself or its one folder. */
@@ -115,61 +98,196 @@ public final class SavedModelArchive {
                 "Not a SavedModel: no saved_model.pb at the archive root or under one top-level folder.");
     }
 
-    private static ArchiveInputStream<? extends ArchiveEntry> open(InputStream in, Format format) throws IOException {
-        InputStream buffered = new BufferedInputStream(in);
-        if (format == Format.ZIP) {
-            return new ZipArchiveInputStream(buffered, "UTF-8", true, true);
-        }
+    private static void extractZip(Path archive, Unpacking unpacking) throws IOException {
+        ZipFile zip;
         try {
-            return new TarArchiveInputStream(new GZIPInputStream(buffered));
-        } catch (java.util.zip.ZipException | java.io.EOFException e) {
-            throw ApiException.unprocessable("The archive is damaged or not a gzip-compressed tar archive.");
+            zip = ZipFile.builder().setPath(archive).get();
+        } catch (IOException | RuntimeException e) {
+            // no end of central directory: not a zip archive, or one cut short
+            throw damaged("The archive is damaged, truncated or not a zip archive.");
         }
-    }
-
-    private static ArchiveEntry nextEntry(ArchiveInputStream<? extends ArchiveEntry> archive) throws IOException {
-        try {
-            return archive.getNextEntry();
-        } catch (IOException e) {
-            if (e.getClass() == IOException.class
-                    || e instanceof java.util.zip.ZipException
-                    || e instanceof java.io.EOFException) {
-                throw ApiException.unprocessable("The archive is damaged or truncated.");
-            }
-            throw e;
-        }
-    }
-
-    private static boolean isLinkOrSpecial(ArchiveEntry entry) {
-        if (entry instanceof TarArchiveEntry tar) {
-            // TarArchiveEntry.isFile() is true for links too: only plain files and directories pass.
-            byte flag = tar.getLinkFlag();
-            boolean plainFile =
-                    flag == TarConstants.LF_NORMAL || flag == TarConstants.LF_OLDNORM || flag == TarConstants.LF_CONTIG;
-            return !(plainFile || tar.isDirectory());
-        }
-        if (entry instanceof ZipArchiveEntry zip) {
-            return zip.isUnixSymlink();
-        }
-        return false;
-    }
-
-    private static long copyBounded(InputStream in, Path dest, long remaining) throws IOException {
-        long written = 0;
-        byte[] buf = new byte[64 * 1024];
-        try (OutputStream out = Files.newOutputStream(dest)) {
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                written += n;
-                if (written > remaining) {
-                    throw ApiException.tooLarge("The archive unpacks to more than the plan's model size limit.");
+        try (zip) {
+            for (ZipArchiveEntry entry : Collections.list(zip.getEntriesInPhysicalOrder())) {
+                Kind kind = kindOf(entry);
+                Path dest = unpacking.admit(entry.getName(), kind);
+                if (dest == null || kind == Kind.DIRECTORY) {
+                    continue;
                 }
-                out.write(buf, 0, n);
+                if (!zip.canReadEntryData(entry)) {
+                    throw ApiException.unprocessable("The archive entry " + safe(entry.getName())
+                            + " is encrypted or compressed in a way " + "that is not supported; use deflate or store.");
+                }
+                InputStream data;
+                try {
+                    data = zip.getInputStream(entry);
+                } catch (IOException | RuntimeException e) {
+                    throw damaged("The archive is damaged or truncated.");
+                }
+                try (data) {
+                    unpacking.write(data, dest);
+                }
             }
-        } catch (java.util.zip.ZipException | java.io.EOFException e) {
-            throw ApiException.unprocessable("The archive is damaged or truncated.");
         }
-        return written;
+    }
+
+    private static Kind kindOf(ZipArchiveEntry entry) {
+        if (entry.getPlatform() == ZipArchiveEntry.PLATFORM_UNIX) {
+            int type = entry.getUnixMode() & UnixStat.FILE_TYPE_FLAG;
+            if (type == UnixStat.LINK_FLAG) {
+                return Kind.LINK_OR_SPECIAL;
+            }
+            if (type == UnixStat.DIR_FLAG) {
+                return Kind.DIRECTORY;
+            }
+            if (type != 0 && type != UnixStat.FILE_FLAG) {
+                return Kind.LINK_OR_SPECIAL; // fifo, socket, device
+            }
+        }
+        return entry.isDirectory() ? Kind.DIRECTORY : Kind.FILE;
+    }
+
+    private static void extractTarGz(Path archive, Unpacking unpacking) throws IOException {
+        try (InputStream file = Files.newInputStream(archive)) {
+            TarArchiveInputStream tar;
+            try {
+                tar = new TarArchiveInputStream(new GZIPInputStream(new BufferedInputStream(file)));
+            } catch (IOException | RuntimeException e) {
+                throw damaged("The archive is damaged, truncated or not a gzip-compressed tar archive.");
+            }
+            try (tar) {
+                TarArchiveEntry entry;
+                while ((entry = nextEntry(tar)) != null) {
+                    Kind kind = kindOf(entry);
+                    Path dest = unpacking.admit(entry.getName(), kind);
+                    if (dest != null && kind == Kind.FILE) {
+                        unpacking.write(tar, dest);
+                    }
+                }
+            }
+        }
+    }
+
+    private static TarArchiveEntry nextEntry(TarArchiveInputStream tar) {
+        try {
+            return tar.getNextEntry();
+        } catch (IOException | RuntimeException e) {
+            throw damaged("The archive is damaged or truncated.");
+        }
+    }
+
+    private static Kind kindOf(TarArchiveEntry entry) {
+        // TarArchiveEntry.isFile() is true for hard links too: only plain files and directories pass.
+        byte flag = entry.getLinkFlag();
+        if (entry.isDirectory()) {
+            return Kind.DIRECTORY;
+        }
+        if (flag == TarConstants.LF_NORMAL || flag == TarConstants.LF_OLDNORM || flag == TarConstants.LF_CONTIG) {
+            return Kind.FILE;
+        }
+        return Kind.LINK_OR_SPECIAL;
+    }
+
+    private enum Kind {
+        FILE,
+        DIRECTORY,
+        LINK_OR_SPECIAL
+    }
+
+    /** One extraction: where entries may go, what is there already, and how many bytes have been written. */
+    private static final class Unpacking {
+        private final Path root;
+        private final long maxBytes;
+        private final Map<Path, Kind> written = new HashMap<>();
+        private long bytes;
+        private int entries;
+
+        Unpacking(Path root, long maxBytes) {
+            this.root = root;
+            this.maxBytes = maxBytes;
+        }
+
+        /**
+         * Checks an entry and makes room for it: the path to write a file to, or null for an entry to skip (the root
+         * itself). Directories are created here.
+         */
+        Path admit(String rawName, Kind kind) throws IOException {
+            if (++entries > MAX_ENTRIES) {
+                throw ApiException.unprocessable("The archive holds more than " + MAX_ENTRIES + " entries.");
+            }
+            String name = rawName.replace('\\', '/');
+            while (name.startsWith("./")) {
+                name = name.substring(2);
+            }
+            if (name.isEmpty() || name.equals(".")) {
+                return null;
+            }
+            if (kind == Kind.LINK_OR_SPECIAL) {
+                throw ApiException.unprocessable("The archive contains a link or special file: " + safe(name));
+            }
+            if (name.startsWith("/") || name.matches("^[A-Za-z]:.*")) {
+                throw ApiException.unprocessable("The archive contains an absolute path: " + safe(name));
+            }
+            Path dest;
+            try {
+                dest = root.resolve(name).normalize();
+            } catch (InvalidPathException e) {
+                throw ApiException.unprocessable("The archive contains an unusable name: " + safe(name));
+            }
+            if (!dest.startsWith(root) || dest.equals(root)) {
+                throw ApiException.unprocessable("The archive contains an entry outside its root: " + safe(name));
+            }
+            Path relative = root.relativize(dest);
+            for (Path parent = relative.getParent(); parent != null; parent = parent.getParent()) {
+                if (written.put(parent, Kind.DIRECTORY) == Kind.FILE) {
+                    throw collision(parent);
+                }
+            }
+            Kind before = written.put(relative, kind);
+            if (before == Kind.FILE || (before == Kind.DIRECTORY && kind == Kind.FILE)) {
+                throw before == kind
+                        ? ApiException.unprocessable("The archive holds " + safe(relative.toString()) + " twice.")
+                        : collision(relative);
+            }
+            if (kind == Kind.DIRECTORY) {
+                Files.createDirectories(dest);
+            } else {
+                Files.createDirectories(dest.getParent());
+            }
+            return dest;
+        }
+
+        /** Copies one entry's data, counting it against the limit; 422 where the archive's data is damaged. */
+        void write(InputStream in, Path dest) throws IOException {
+            byte[] buf = new byte[64 * 1024];
+            try (OutputStream out = Files.newOutputStream(dest)) {
+                int n;
+                while ((n = read(in, buf)) > 0) {
+                    bytes += n;
+                    if (bytes > maxBytes) {
+                        throw ApiException.tooLarge(
+                                "The archive unpacks to more than the limit of " + maxBytes + " bytes.");
+                    }
+                    out.write(buf, 0, n);
+                }
+            }
+        }
+
+        private static int read(InputStream in, byte[] buf) {
+            try {
+                return in.read(buf);
+            } catch (IOException | RuntimeException e) {
+                throw damaged("The archive is damaged or truncated.");
+            }
+        }
+
+        private static ApiException collision(Path path) {
+            return ApiException.unprocessable(
+                    "The archive holds " + safe(path.toString()) + " both as a file and as a directory.");
+        }
+    }
+
+    private static ApiException damaged(String detail) {
+        return ApiException.unprocessable(detail);
     }
 
     private static String safe(String name) {

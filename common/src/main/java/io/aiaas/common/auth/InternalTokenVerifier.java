@@ -22,18 +22,36 @@ public final class InternalTokenVerifier {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long CLOCK_SKEW_SECONDS = 5;
 
-    private final Map<String, SigningKeys.TrustedKey> keys;
+    private final TrustedKeys keys;
     private final String audience;
     private final Clock clock;
 
-    public InternalTokenVerifier(Map<String, SigningKeys.TrustedKey> keys, String audience, Clock clock) {
-        this.keys = Map.copyOf(keys);
+    public InternalTokenVerifier(TrustedKeys keys, String audience, Clock clock) {
+        this.keys = keys;
         this.audience = audience;
         this.clock = clock;
     }
 
+    /** A verifier that finds keys in {@code keys}, e.g. a {@link JwksFile} that follows key rotation. */
+    public InternalTokenVerifier(TrustedKeys keys, String audience) {
+        this(keys, audience, Clock.systemUTC());
+    }
+
+    public InternalTokenVerifier(Map<String, SigningKeys.TrustedKey> keys, String audience, Clock clock) {
+        this(TrustedKeys.of(keys), audience, clock);
+    }
+
     public InternalTokenVerifier(Map<String, SigningKeys.TrustedKey> keys, String audience) {
         this(keys, audience, Clock.systemUTC());
+    }
+
+    /** Where this verifier finds its keys. */
+    public TrustedKeys keys() {
+        return keys;
+    }
+
+    public String audience() {
+        return audience;
     }
 
     /** The verified claims, or empty for any token that is malformed, forged, expired or meant for another service. */
@@ -51,7 +69,11 @@ public final class InternalTokenVerifier {
             if (!"RS256".equals(header.path("alg").asText())) {
                 return Optional.empty();
             }
-            SigningKeys.TrustedKey key = keys.get(header.path("kid").asText());
+            String kid = header.path("kid").asText(null);
+            if (kid == null) {
+                return Optional.empty();
+            }
+            SigningKeys.TrustedKey key = keys.find(kid).orElse(null);
             if (key == null) {
                 return Optional.empty();
             }

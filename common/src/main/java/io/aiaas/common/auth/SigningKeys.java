@@ -21,6 +21,7 @@ import java.security.interfaces.RSAPublicKey;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.RSAPublicKeySpec;
 import java.util.Base64;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -92,19 +93,26 @@ public final class SigningKeys {
 
     /** A JWKS document of the given issuers' public keys. */
     public static String jwks(Map<String, PublicKey> keysByIssuer) {
+        return jwks(keysByIssuer.entrySet().stream()
+                .map(e -> new TrustedKey(keyId(e.getValue()), e.getKey(), e.getValue()))
+                .toList());
+    }
+
+    /** A JWKS document of the given keys, several per issuer allowed (during a key rotation). */
+    public static String jwks(Collection<TrustedKey> trusted) {
         ObjectNode root = JSON.createObjectNode();
         ArrayNode keys = root.putArray("keys");
-        keysByIssuer.forEach((issuer, key) -> {
-            RSAPublicKey rsa = (RSAPublicKey) key;
+        for (TrustedKey t : trusted) {
+            RSAPublicKey rsa = (RSAPublicKey) t.key();
             ObjectNode jwk = keys.addObject();
             jwk.put("kty", "RSA");
             jwk.put("use", "sig");
             jwk.put("alg", "RS256");
-            jwk.put("kid", keyId(key));
-            jwk.put(ISSUER_MEMBER, issuer);
+            jwk.put("kid", t.kid());
+            jwk.put(ISSUER_MEMBER, t.issuer());
             jwk.put("n", unsigned(rsa.getModulus()));
             jwk.put("e", unsigned(rsa.getPublicExponent()));
-        });
+        }
         return root.toString();
     }
 

@@ -1,6 +1,7 @@
 package io.aiaas.infra;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -48,6 +49,31 @@ class PostgresServerTest {
             assertEquals("kept", rs.getString(1));
         }
         assertTrue(Files.exists(tmp.resolve("postgres.log")), "the server log sits next to the data directory");
+    }
+
+    @Test
+    void stopsAndStartsAgainOnTheSamePortAndData() throws Exception {
+        try (PostgresServer pg = PostgresServer.start(null, 0)) {
+            execute(pg, "CREATE TABLE note (text varchar(20))", "INSERT INTO note VALUES ('kept')");
+            int port = pg.port();
+
+            // another handle on the same server (as another class loader's copy holds) controls it too
+            PostgresServer handle = PostgresServer.attach(port);
+            handle.stop();
+            SQLException refused = assertThrows(
+                    SQLException.class, () -> DriverManager.getConnection(pg.jdbcUrl(), pg.username(), pg.password()));
+            assertTrue(refused.getSQLState().startsWith("08"), refused.getSQLState());
+            pg.stop(); // stopping a stopped server does nothing
+
+            handle.startAgain();
+            assertEquals(port, pg.port());
+            try (Connection c = DriverManager.getConnection(pg.jdbcUrl(), pg.username(), pg.password());
+                    Statement s = c.createStatement();
+                    ResultSet rs = s.executeQuery("SELECT text FROM note")) {
+                assertTrue(rs.next());
+                assertEquals("kept", rs.getString(1));
+            }
+        }
     }
 
     private static void execute(PostgresServer pg, String... sql) throws SQLException {

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.aiaas.common.archive.SavedModelArchive;
 import io.aiaas.common.auth.ApiKeys;
 import io.aiaas.infra.fixtures.DenseSavedModel;
+import io.aiaas.infra.testing.SharedTestData;
 import io.aiaas.local.ServiceProcess.Service;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +19,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -247,16 +247,8 @@ class SkeletonPathIT {
     @Test
     @Order(8)
     void aSavedModelExportedByPythonTensorFlowServesItsAddSignature() throws Exception {
-        Path repoRoot = Path.of(System.getProperty("aiaas.repo.root", "../..")).toAbsolutePath();
-        String testdata = System.getenv()
-                .getOrDefault(
-                        "AIAAS_TESTDATA", repoRoot.resolve("../shared/testdata").toString());
-        Path model = Path.of(testdata).resolve("python-savedmodel");
-        if (!Files.isRegularFile(model.resolve("saved_model.pb"))) {
-            System.out.println("SKIPPED: the Python-exported SavedModel is absent at " + model
-                    + " (set AIAAS_TESTDATA); its end-to-end test did not run");
-            Assumptions.abort("python-savedmodel absent at " + model);
-        }
+        // absent: a loud skip, or a failure under CI=true
+        Path model = SharedTestData.requirePythonSavedModel();
         assertEquals(
                 201,
                 api.postJson("/v1/models", keyA, Map.of("name", "python-add")).status());

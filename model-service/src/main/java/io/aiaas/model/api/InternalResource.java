@@ -14,8 +14,12 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.openapi.annotations.Operation;
 
-/** What workers call ({@code /internal/v1/**}, never routed by the gateway): claims and artifact downloads. */
+/**
+ * What workers call ({@code /internal/v1/**}, never routed by the gateway): claims and artifact downloads. Not part of
+ * the public API document.
+ */
 @Path("/internal/v1")
 public class InternalResource {
     public static final String SHA256_HEADER = "X-Artifact-Sha256";
@@ -32,15 +36,17 @@ public class InternalResource {
 
     @POST
     @Path("jobs/{id}/claim")
+    @Operation(hidden = true)
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
     public ClaimResponse claim(@PathParam("id") String jobId, ClaimRequest request) {
         caller.requireService(InternalToken.ISSUER_WORKER);
-        return lifecycle.claim(jobId, caller.token().tid());
+        return ClaimResponse.of(lifecycle.claim(jobId, caller.token().tid()));
     }
 
     @GET
     @Path("artifacts/{modelId}/{version}")
+    @Operation(hidden = true)
     @Produces({"application/zip", "application/gzip"})
     public Response artifact(@PathParam("modelId") String modelId, @PathParam("version") String version) {
         caller.requireService(InternalToken.ISSUER_WORKER);

@@ -2,10 +2,18 @@ package io.aiaas.model.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.aiaas.common.events.JobStatus;
+import io.aiaas.common.json.Json;
 import io.aiaas.common.oip.RequestInput;
+import io.aiaas.model.domain.Job;
+import io.aiaas.model.service.ClaimDecision;
+import io.aiaas.model.service.JobSubmission;
+import java.io.IOException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /** Request and response bodies of the job endpoints. */
 public final class JobBodies {
@@ -15,38 +23,113 @@ public final class JobBodies {
      * {@code POST /v1/jobs}. Inline inference names {@code inputs} (Open Inference Protocol input tensors); batch
      * inference names a {@code dataset}; training names a {@code dataset} and a {@code spec}.
      */
+    @Schema(
+            name = "SubmitJob",
+            requiredProperties = {"type", "model"})
     public record SubmitJob(
-            String type,
-            String model,
-            Integer version,
-            String alias,
-            String signature,
-            List<RequestInput> inputs,
-            Map<String, Object> parameters,
-            String dataset,
-            JsonNode spec) {}
+            @Schema(
+                            enumeration = {"inference", "training"},
+                            description = "Only `inference` is accepted today; `training` is refused with 422, any"
+                                    + " other value too.")
+                    String type,
+            @Schema(description = "The model's name (the tenant's own, else the platform catalogue's).") String model,
+            @Schema(description = "The version to use; give either `version` or `alias` (both is a 422).")
+                    Integer version,
+            @Schema(
+                            description = "The alias to use. Without `version` and `alias`, alias `production` if set,"
+                                    + " else the newest version.")
+                    String alias,
+            @Schema(
+                            description = "The signature to run (else `parameters.signature_name`, else"
+                                    + " `serving_default`, else the only one). An unknown signature is a 422.")
+                    String signature,
+            @Schema(
+                            description = "Open Inference Protocol input tensors, one per input of the signature."
+                                    + " Required (400 without). `data` is flat in row-major order or nested exactly as"
+                                    + " `shape` says.")
+                    List<RequestInput> inputs,
+            @Schema(description = "Open Inference Protocol request parameters; `signature_name` picks the signature.")
+                    Map<String, Object> parameters,
+            @Schema(description = "Batch inference over a dataset; not served yet, refused with 422.") String dataset,
+            @Schema(type = SchemaType.OBJECT, description = "A training spec; training jobs are not served yet (422).")
+                    JsonNode spec) {
+        JobSubmission toSubmission() {
+            return new JobSubmission(type, model, version, alias, signature, inputs, parameters, dataset, spec);
+        }
+    }
 
-    /** 202 answer to a submission. */
-    public record JobAccepted(String id, String type, String status, Instant createdAt) {}
+    /** 202 answer to a submission: {@code queued}, also when it replays an earlier submission. */
+    @Schema(name = "JobAccepted")
+    public record JobAccepted(
+            String id, String type, @Schema(enumeration = {"queued"}) String status, Instant createdAt) {
+        static JobAccepted of(Job job) {
+            return new JobAccepted(job.id, job.type, JobStatus.QUEUED.wire(), job.createdAt);
+        }
+    }
 
     /** {@code GET /v1/jobs/{id}}. */
+    @Schema(name = "Job")
     public record JobBody(
             String id,
-            String type,
-            String status,
+            @Schema(enumeration = {"inference", "training"}) String type,
+            @Schema(enumeration = {"queued", "running", "succeeded", "failed", "cancelling", "cancelled"})
+                    String status,
             String model,
             Integer version,
             Instant createdAt,
             Instant startedAt,
             Instant finishedAt,
-            JsonNode progress,
-            JsonNode result,
-            JsonNode error,
-            JsonNode usage) {}
+            @Schema(
+                            type = SchemaType.OBJECT,
+                            description = "`epoch`, `epochs`, `step`, `steps`, `loss`, `accuracy`, `valLoss`,"
+                                    + " `valAccuracy`; for inference only `step` and `steps`.")
+                    JsonNode progress,
+            @Schema(
+                            type = SchemaType.OBJECT,
+                            description = "Once succeeded, an inline inference job's Open Inference Protocol response.")
+                    JsonNode result,
+            @Schema(type = SchemaType.OBJECT, description = "Why the job failed: `{\"type\",\"detail\"}`.")
+                    JsonNode error,
+            @Schema(
+                            type = SchemaType.OBJECT,
+                            description = "What the finished job consumed: `computeMillis`, `examples`, `units`,"
+                                    + " `device`.")
+                    JsonNode usage) {
+        static JobBody of(Job job) {
+            return new JobBody(
+                    job.id,
+                    job.type,
+                    job.status,
+                    job.modelName,
+                    job.version,
+                    job.createdAt,
+                    job.startedAt,
+                    job.finishedAt,
+                    tree(job.progress),
+                    tree(job.result),
+                    tree(job.error),
+                    tree(job.usage));
+        }
+
+        private static JsonNode tree(String json) {
+            if (json == null) {
+                return null;
+            }
+            try {
+                return Json.mapper().readTree(json);
+            } catch (IOException e) {
+                throw new IllegalStateException("stored job JSON unreadable", e);
+            }
+        }
+    }
 
     /** {@code POST /internal/v1/jobs/{id}/claim}. */
     public record ClaimRequest(String workerId) {}
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record ClaimResponse(boolean proceed, int attempt, String status) {}
+    public record ClaimResponse(boolean proceed, int attempt, String status) {
+        static ClaimResponse of(ClaimDecision decision) {
+            return new ClaimResponse(decision.proceed(), decision.attempt(), decision.status());
+        }
+    }
 }

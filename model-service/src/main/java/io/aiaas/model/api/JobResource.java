@@ -1,6 +1,7 @@
 package io.aiaas.model.api;
 
 import io.aiaas.common.auth.Scopes;
+import io.aiaas.common.error.ApiException;
 import io.aiaas.common.http.RequestIds;
 import io.aiaas.common.page.Page;
 import io.aiaas.common.page.PageRequest;
@@ -22,10 +23,21 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.extensions.Extension;
+import org.eclipse.microprofile.openapi.annotations.headers.Header;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** A tenant's jobs ({@code /v1/jobs/**}). */
 @Path("/v1/jobs")
 @Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Jobs", description = "A tenant's jobs. Only inline inference is accepted today.")
 public class JobResource {
     private final CallerContext caller;
     private final JobDispatcher dispatcher;
@@ -39,32 +51,103 @@ public class JobResource {
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(
+            operationId = "submitJob",
+            summary = "Submit a job (inline inference)",
+            description = "Requires scope `jobs:write`. Only inline inference is accepted today:"
+                    + " `{\"type\":\"inference\",\"model\",\"version\"?|\"alias\"?,\"signature\"?,\"parameters\"?,"
+                    + "\"inputs\":[…]}`. The model, version or alias, signature and input tensors are checked before"
+                    + " the job is accepted: an unknown model, version or alias (or another tenant's) is a 404;"
+                    + " tensors that do not fit the signature (names, datatype, rank, fixed dimensions, number of"
+                    + " elements, nesting, a value outside its datatype's range such as 1e400 for FP32) are a 422;"
+                    + " unreadable tensors are a 400. `type: training` and a `dataset` (batch inference) are refused"
+                    + " with 422 for now; a `spec` on an inference job is a 422 (it belongs to training jobs). With an"
+                    + " `Idempotency-Key`, a repeat of the same body answers the first job again (202); the same key"
+                    + " with another body is a 409. The body is bounded by the plan's `maxRequestBytes` (413).",
+            extensions = @Extension(name = "x-required-scope", value = Scopes.JOBS_WRITE))
+    @RequestBody(required = true)
+    @APIResponse(
+            responseCode = "202",
+            description = "The job is queued.",
+            headers = @Header(name = "Location", ref = "Location"),
+            content =
+                    @Content(
+                            mediaType = MediaType.APPLICATION_JSON,
+                            schema = @Schema(implementation = JobAccepted.class)))
+    @APIResponse(responseCode = "404", ref = "NotFound")
+    @APIResponse(responseCode = "409", ref = "Conflict")
+    @APIResponse(responseCode = "422", ref = "Unprocessable")
     public Response submit(
             SubmitJob request,
-            @HeaderParam("Idempotency-Key") String idempotencyKey,
-            @HeaderParam(RequestIds.REQUEST_ID_HEADER) String requestId,
-            @HeaderParam(RequestIds.TRACEPARENT_HEADER) String traceparent) {
+            @Parameter(
+                            description = "1 to 255 visible ASCII characters; anything else is a 400.",
+                            schema = @Schema(type = SchemaType.STRING, pattern = "^[\\x21-\\x7e]{1,255}$"))
+                    @HeaderParam("Idempotency-Key")
+                    String idempotencyKey,
+            @Parameter(hidden = true) @HeaderParam(RequestIds.REQUEST_ID_HEADER) String requestId,
+            @Parameter(description = "W3C trace context of the caller, passed on to the job's Kafka records.")
+                    @HeaderParam(RequestIds.TRACEPARENT_HEADER)
+                    String traceparent) {
         String tenant = caller.tenantWithScope(Scopes.JOBS_WRITE);
-        JobAccepted accepted = dispatcher.submit(
-                tenant, request, IdempotencyKeys.check(idempotencyKey), new RequestTrace(requestId, traceparent));
+        if (request == null) {
+            throw ApiException.badRequest("A JSON body is required.");
+        }
+        JobAccepted accepted = JobAccepted.of(dispatcher.submit(
+                tenant,
+                request.toSubmission(),
+                IdempotencyKeys.check(idempotencyKey),
+                new RequestTrace(requestId, traceparent)));
         return Response.accepted(accepted)
                 .header(HttpHeaders.LOCATION, "/v1/jobs/" + accepted.id())
                 .build();
     }
 
     @GET
+    @Operation(
+            operationId = "listJobs",
+            summary = "List the tenant's jobs",
+            description = "Requires scope `jobs:read`. Newest first. An unknown `status` or `type` is a 400.",
+            extensions = @Extension(name = "x-required-scope", value = Scopes.JOBS_READ))
+    @APIResponse(responseCode = "200", description = "One page of jobs.")
     public Page<JobBody> list(
-            @QueryParam("status") String status,
-            @QueryParam("type") String type,
+            @Parameter(
+                            description = "Only jobs in this state.",
+                            schema =
+                                    @Schema(
+                                            type = SchemaType.STRING,
+                                            enumeration = {
+                                                "queued",
+                                                "running",
+                                                "succeeded",
+                                                "failed",
+                                                "cancelling",
+                                                "cancelled"
+                                            }))
+                    @QueryParam("status")
+                    String status,
+            @Parameter(
+                            description = "Only jobs of this type.",
+                            schema =
+                                    @Schema(
+                                            type = SchemaType.STRING,
+                                            enumeration = {"inference", "training"}))
+                    @QueryParam("type")
+                    String type,
             @QueryParam("limit") String limit,
             @QueryParam("cursor") String cursor) {
         String tenant = caller.tenantWithScope(Scopes.JOBS_READ);
-        return queries.list(tenant, status, type, PageRequest.of(limit, cursor));
+        return queries.list(tenant, status, type, PageRequest.of(limit, cursor)).map(JobBody::of);
     }
 
     @GET
     @Path("{id}")
-    public JobBody get(@PathParam("id") String id) {
-        return queries.get(caller.tenantWithScope(Scopes.JOBS_READ), id);
+    @Operation(
+            operationId = "getJob",
+            summary = "Read a job",
+            description = "Requires scope `jobs:read`.",
+            extensions = @Extension(name = "x-required-scope", value = Scopes.JOBS_READ))
+    @APIResponse(responseCode = "200", description = "The job, with its result once it succeeded.")
+    public JobBody get(@Parameter(description = "The job id from the submission.") @PathParam("id") String id) {
+        return JobBody.of(queries.get(caller.tenantWithScope(Scopes.JOBS_READ), id));
     }
 }

@@ -17,8 +17,9 @@ public interface ModelServiceConfig {
     Path artifactDir();
 
     /**
-     * Largest model archive, and largest unpacked size, accepted (bytes). Until plan limits reach this service, the
-     * largest plan's {@code maxModelBytes} (4 GiB).
+     * Largest model archive, and largest unpacked size, this service accepts (bytes): the cap over every plan's
+     * {@code maxModelBytes} (a tenant's uploads are bounded by the smaller of the two) and the limit of administrators'
+     * platform-catalogue uploads, which carry no plan. Default: the largest seeded plan's (4 GiB).
      */
     @WithDefault("4294967296")
     long maxModelBytes();
@@ -34,6 +35,13 @@ public interface ModelServiceConfig {
     interface Auth {
         /** JWKS holding the public keys of the gateway and the workers. Env {@code AIAAS_INTERNAL_JWKS_FILE}. */
         Path jwksFile();
+
+        /**
+         * Shortest time between two readings of the JWKS for tokens whose key id it does not hold: a rotated-in key is
+         * trusted within this time, and made-up key ids cannot make the service read the file more often.
+         */
+        @WithDefault("5s")
+        Duration jwksRefetchInterval();
     }
 
     interface Jobs {

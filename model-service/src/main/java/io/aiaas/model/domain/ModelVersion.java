@@ -1,12 +1,17 @@
 package io.aiaas.model.domain;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import io.aiaas.common.json.Json;
+import io.aiaas.common.oip.Signature;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.GeneratedValue;
 import jakarta.persistence.GenerationType;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
+import java.io.IOException;
 import java.time.Instant;
+import java.util.SortedMap;
 import org.hibernate.annotations.JdbcTypeCode;
 import org.hibernate.type.SqlTypes;
 
@@ -15,6 +20,8 @@ import org.hibernate.type.SqlTypes;
 @Table(name = "model_version")
 public class ModelVersion {
     public static final String STATUS_READY = "ready";
+
+    private static final TypeReference<SortedMap<String, Signature>> SIGNATURES = new TypeReference<>() {};
 
     @Id
     @GeneratedValue(strategy = GenerationType.IDENTITY)
@@ -32,7 +39,7 @@ public class ModelVersion {
     @Column(nullable = false)
     public String status;
 
-    /** {@link SignatureSet} as JSON. */
+    /** The signatures by name, as JSON (see {@link #signatureMap()}). */
     @JdbcTypeCode(SqlTypes.JSON)
     @Column(nullable = false)
     public String signatures;
@@ -53,4 +60,17 @@ public class ModelVersion {
 
     @Column(name = "created_at", nullable = false)
     public Instant createdAt;
+
+    /** The signatures read from the version's {@code saved_model.pb}, by name. */
+    public SortedMap<String, Signature> signatureMap() {
+        try {
+            return Json.mapper().readValue(signatures, SIGNATURES);
+        } catch (IOException e) {
+            throw new IllegalStateException("stored signatures of " + modelId + " v" + version + " unreadable", e);
+        }
+    }
+
+    public void signatureMap(SortedMap<String, Signature> map) {
+        signatures = Json.write(map);
+    }
 }

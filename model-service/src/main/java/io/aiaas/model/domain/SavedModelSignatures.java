@@ -2,6 +2,8 @@ package io.aiaas.model.domain;
 
 import io.aiaas.common.error.ApiException;
 import io.aiaas.common.oip.Datatype;
+import io.aiaas.common.oip.Signature;
+import io.aiaas.common.oip.TensorSpec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -23,9 +25,6 @@ import org.tensorflow.proto.TensorShapeProto;
  * accepting an upload never loads the TensorFlow runtime or runs any of the model's code.
  */
 public final class SavedModelSignatures {
-    /** What TF2 exports for its initialisation function; not something a client can call. */
-    public static final String INIT_OP = "__saved_model_init_op";
-
     private static final String SERVE_TAG = "serve";
 
     private SavedModelSignatures() {}
@@ -55,7 +54,7 @@ public final class SavedModelSignatures {
                 .orElse(savedModel.getMetaGraphs(0));
         SortedMap<String, Signature> signatures = new TreeMap<>();
         graph.getSignatureDefMap().forEach((name, def) -> {
-            if (!INIT_OP.equals(name)) {
+            if (Signature.callable(name)) {
                 signatures.put(name, signature(def));
             }
         });

@@ -1,6 +1,7 @@
 package io.aiaas.model.service;
 
 import io.aiaas.common.error.ApiException;
+import io.aiaas.common.error.DatabaseFailures;
 import io.aiaas.common.events.JobRequest;
 import io.aiaas.common.events.JobStatus;
 import io.aiaas.common.events.JobType;
@@ -8,15 +9,14 @@ import io.aiaas.common.events.Topics;
 import io.aiaas.common.id.Ids;
 import io.aiaas.common.json.Json;
 import io.aiaas.common.oip.InferenceRequest;
-import io.aiaas.model.api.JobBodies.JobAccepted;
-import io.aiaas.model.api.JobBodies.SubmitJob;
+import io.aiaas.common.oip.InvalidInputException;
+import io.aiaas.common.oip.Signature;
+import io.aiaas.common.oip.SignatureInputs;
 import io.aiaas.model.config.ModelServiceConfig;
 import io.aiaas.model.domain.Job;
 import io.aiaas.model.domain.Model;
 import io.aiaas.model.domain.ModelAlias;
 import io.aiaas.model.domain.ModelVersion;
-import io.aiaas.model.domain.Signature;
-import io.aiaas.model.domain.SignatureInputs;
 import io.aiaas.model.repository.JobRepository;
 import io.aiaas.model.repository.JobRequestOutbox;
 import io.aiaas.model.repository.ModelAliasRepository;
@@ -68,12 +68,15 @@ public class JobDispatcher {
         this.outboxWritten = outboxWritten;
     }
 
-    /** The accepted job; a replay with the same {@code Idempotency-Key} and body returns the first job. */
-    public JobAccepted submit(String tenantId, SubmitJob request, String idempotencyKey, RequestTrace trace) {
+    /**
+     * The accepted job, {@code queued}; a replay with the same {@code Idempotency-Key} and body returns the first job
+     * (whatever its status now, the answer to its submission was {@code queued}).
+     */
+    public Job submit(String tenantId, JobSubmission request, String idempotencyKey, RequestTrace trace) {
         try {
             return QuarkusTransaction.requiringNew().call(() -> accept(tenantId, request, idempotencyKey, trace));
         } catch (RuntimeException e) {
-            if (idempotencyKey == null || !isUniqueViolation(e)) {
+            if (idempotencyKey == null || !DatabaseFailures.isUniqueViolation(e)) {
                 throw e;
             }
             // A concurrent submission with the same key committed first: this one is its replay (or a 409).
@@ -81,16 +84,7 @@ public class JobDispatcher {
         }
     }
 
-    private static boolean isUniqueViolation(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof java.sql.SQLException sql && "23505".equals(sql.getSQLState())) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private JobAccepted accept(String tenantId, SubmitJob request, String idempotencyKey, RequestTrace trace) {
+    private Job accept(String tenantId, JobSubmission request, String idempotencyKey, RequestTrace trace) {
         if (request == null) {
             throw ApiException.badRequest("A JSON body is required.");
         }
@@ -125,19 +119,26 @@ public class JobDispatcher {
         job.requestHash = requestHash;
         jobs.persist(job);
         enqueue(job, trace);
-        return accepted(job);
+        return job;
     }
 
-    private Job inlineInference(String tenantId, SubmitJob request, RequestTrace trace) {
+    private Job inlineInference(String tenantId, JobSubmission request, RequestTrace trace) {
         if (request.version() != null && request.alias() != null) {
             throw ApiException.unprocessable("Name either 'version' or 'alias', not both.");
         }
         Model model = models.findVisible(tenantId, request.model())
                 .orElseThrow(() -> ApiException.notFound("No model named '" + request.model() + "'."));
         ModelVersion version = resolveVersion(model, request);
-        SortedMap<String, Signature> signatures = ModelCatalogue.signatures(version);
-        String signatureName = pickSignature(signatures, signatureName(request));
-        SignatureInputs.check(signatureName, signatures.get(signatureName), request.inputs());
+        SortedMap<String, Signature> signatures = version.signatureMap();
+        String signatureName;
+        try {
+            signatureName = Signature.choose(signatures, signatureName(request));
+            SignatureInputs.decode(signatureName, signatures.get(signatureName), request.inputs());
+        } catch (InvalidInputException e) {
+            throw e.reason() == InvalidInputException.Reason.UNREADABLE
+                    ? ApiException.badRequest(e.getMessage())
+                    : ApiException.unprocessable(e.getMessage());
+        }
 
         Map<String, Object> parameters = new LinkedHashMap<>();
         if (request.parameters() != null) {
@@ -182,7 +183,7 @@ public class JobDispatcher {
         return job;
     }
 
-    private ModelVersion resolveVersion(Model model, SubmitJob request) {
+    private ModelVersion resolveVersion(Model model, JobSubmission request) {
         if (request.version() != null) {
             return versions.find(model, request.version())
                     .orElseThrow(() -> ModelCatalogue.versionNotFound(model.name, request.version()));
@@ -200,7 +201,7 @@ public class JobDispatcher {
         return chosen.orElseThrow(() -> ApiException.notFound("Model '" + model.name + "' has no version yet."));
     }
 
-    private static String signatureName(SubmitJob request) {
+    private static String signatureName(JobSubmission request) {
         if (request.signature() != null) {
             return request.signature();
         }
@@ -209,40 +210,16 @@ public class JobDispatcher {
         return fromParameters == null ? null : fromParameters.toString();
     }
 
-    /** The named signature, else {@code serving_default}, else the only one. */
-    static String pickSignature(SortedMap<String, Signature> signatures, String requested) {
-        if (requested != null) {
-            if (!signatures.containsKey(requested)) {
-                throw ApiException.unprocessable(
-                        "The model has no signature '" + requested + "'; it has " + signatures.keySet() + ".");
-            }
-            return requested;
-        }
-        if (signatures.containsKey(Signature.SERVING_DEFAULT)) {
-            return Signature.SERVING_DEFAULT;
-        }
-        if (signatures.size() == 1) {
-            return signatures.firstKey();
-        }
-        throw ApiException.unprocessable(
-                "The model has no serving_default signature; name one of " + signatures.keySet() + ".");
-    }
-
     private void enqueue(Job job, RequestTrace trace) {
         outbox.enqueue(job.id, job.request, trace.requestId(), trace.traceparent());
         outboxWritten.fire(new OutboxWritten(Topics.JOBS));
     }
 
-    private static JobAccepted replay(Job earlier, String requestHash) {
+    private static Job replay(Job earlier, String requestHash) {
         if (!requestHash.equals(earlier.requestHash)) {
             throw ApiException.conflict("This Idempotency-Key was used with another request body.");
         }
-        return accepted(earlier);
-    }
-
-    private static JobAccepted accepted(Job job) {
-        // the first answer was "queued"; a replay answers the same
-        return new JobAccepted(job.id, job.type, JobStatus.QUEUED.wire(), job.createdAt);
+        return earlier;
     }
 
     private static JobType parseType(String type) {

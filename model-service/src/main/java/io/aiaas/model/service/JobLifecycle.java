@@ -5,7 +5,6 @@ import io.aiaas.common.events.JobError;
 import io.aiaas.common.events.JobEvent;
 import io.aiaas.common.events.JobStatus;
 import io.aiaas.common.json.Json;
-import io.aiaas.model.api.JobBodies.ClaimResponse;
 import io.aiaas.model.domain.Job;
 import io.aiaas.model.repository.JobEventSeenRepository;
 import io.aiaas.model.repository.JobRepository;
@@ -37,13 +36,13 @@ public class JobLifecycle {
      * must be the job's tenant.
      */
     @Transactional
-    public ClaimResponse claim(String jobId, String callerTenant) {
+    public ClaimDecision claim(String jobId, String callerTenant) {
         Job job = jobs.lockForWorker(jobId)
                 .filter(j -> callerTenant == null || callerTenant.equals(j.tenantId))
                 .orElseThrow(() -> ApiException.notFound("No job '" + jobId + "'."));
         JobStatus status = job.jobStatus();
         if (status.terminal() || status == JobStatus.CANCELLING) {
-            return new ClaimResponse(false, job.attempt, job.status);
+            return new ClaimDecision(false, job.attempt, job.status);
         }
         if (job.attempt >= job.maxAttempts) {
             Instant now = now();
@@ -52,11 +51,11 @@ public class JobLifecycle {
             job.finishedAt = now;
             job.updatedAt = now;
             LOG.infof("job %s failed after %d attempts", job.id, job.attempt);
-            return new ClaimResponse(false, job.attempt, job.status);
+            return new ClaimDecision(false, job.attempt, job.status);
         }
         job.attempt++;
         job.updatedAt = now();
-        return new ClaimResponse(true, job.attempt, null);
+        return new ClaimDecision(true, job.attempt, null);
     }
 
     /**

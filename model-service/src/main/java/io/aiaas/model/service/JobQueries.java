@@ -1,19 +1,15 @@
 package io.aiaas.model.service;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.aiaas.common.error.ApiException;
 import io.aiaas.common.events.JobStatus;
 import io.aiaas.common.events.JobType;
-import io.aiaas.common.json.Json;
 import io.aiaas.common.page.Cursor;
 import io.aiaas.common.page.Page;
 import io.aiaas.common.page.PageRequest;
-import io.aiaas.model.api.JobBodies.JobBody;
 import io.aiaas.model.domain.Job;
 import io.aiaas.model.repository.JobRepository;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
-import java.io.IOException;
 import java.util.List;
 
 /** A tenant's view of its jobs. */
@@ -26,14 +22,12 @@ public class JobQueries {
     }
 
     @Transactional
-    public JobBody get(String tenantId, String jobId) {
-        return jobs.findOwned(tenantId, jobId)
-                .map(JobQueries::body)
-                .orElseThrow(() -> ApiException.notFound("No job '" + jobId + "'."));
+    public Job get(String tenantId, String jobId) {
+        return jobs.findOwned(tenantId, jobId).orElseThrow(() -> ApiException.notFound("No job '" + jobId + "'."));
     }
 
     @Transactional
-    public Page<JobBody> list(String tenantId, String status, String type, PageRequest page) {
+    public Page<Job> list(String tenantId, String status, String type, PageRequest page) {
         String statusFilter = status == null || status.isEmpty() ? null : parseStatus(status);
         String typeFilter = type == null || type.isEmpty() ? null : parseType(type);
         Cursor after = page.after();
@@ -44,34 +38,7 @@ public class JobQueries {
                 after == null ? null : after.createdAt(),
                 after == null ? null : after.id(),
                 page.fetchSize());
-        return page.page(found, j -> new Cursor(j.createdAt, j.id), JobQueries::body);
-    }
-
-    static JobBody body(Job job) {
-        return new JobBody(
-                job.id,
-                job.type,
-                job.status,
-                job.modelName,
-                job.version,
-                job.createdAt,
-                job.startedAt,
-                job.finishedAt,
-                tree(job.progress),
-                tree(job.result),
-                tree(job.error),
-                tree(job.usage));
-    }
-
-    private static JsonNode tree(String json) {
-        if (json == null) {
-            return null;
-        }
-        try {
-            return Json.mapper().readTree(json);
-        } catch (IOException e) {
-            throw new IllegalStateException("stored job JSON unreadable", e);
-        }
+        return page.page(found, j -> new Cursor(j.createdAt, j.id), j -> j);
     }
 
     private static String parseStatus(String status) {

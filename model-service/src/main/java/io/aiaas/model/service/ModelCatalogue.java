@@ -1,23 +1,15 @@
 package io.aiaas.model.service;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import io.aiaas.common.error.ApiException;
+import io.aiaas.common.error.DatabaseFailures;
 import io.aiaas.common.id.Ids;
-import io.aiaas.common.json.Json;
 import io.aiaas.common.page.Cursor;
 import io.aiaas.common.page.Page;
 import io.aiaas.common.page.PageRequest;
-import io.aiaas.model.api.ModelBodies.AliasBody;
-import io.aiaas.model.api.ModelBodies.CreateModel;
-import io.aiaas.model.api.ModelBodies.ModelBody;
-import io.aiaas.model.api.ModelBodies.PatchModel;
-import io.aiaas.model.api.ModelBodies.SetAlias;
-import io.aiaas.model.api.ModelBodies.VersionBody;
 import io.aiaas.model.domain.Model;
 import io.aiaas.model.domain.ModelAlias;
 import io.aiaas.model.domain.ModelVersion;
 import io.aiaas.model.domain.Owner;
-import io.aiaas.model.domain.Signature;
 import io.aiaas.model.repository.ModelAliasRepository;
 import io.aiaas.model.repository.ModelRepository;
 import io.aiaas.model.repository.ModelVersionRepository;
@@ -31,7 +23,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SortedMap;
 import java.util.regex.Pattern;
 
 /**
@@ -41,7 +32,6 @@ import java.util.regex.Pattern;
 @ApplicationScoped
 public class ModelCatalogue {
     public static final Pattern NAME = Pattern.compile("^[a-z0-9][a-z0-9-]{0,62}$");
-    private static final TypeReference<SortedMap<String, Signature>> SIGNATURES = new TypeReference<>() {};
 
     private final ModelRepository models;
     private final ModelVersionRepository versions;
@@ -62,57 +52,61 @@ public class ModelCatalogue {
         this.txRegistry = txRegistry;
     }
 
+    /** A model with what a reader sees of it at once: its aliases and its newest version. */
+    public record ModelDetails(Model model, Map<String, Integer> aliases, Integer latestVersion) {}
+
     @Transactional
-    public ModelBody create(Owner owner, CreateModel request) {
-        if (request == null || request.name() == null) {
+    public ModelDetails create(Owner owner, String name, String description) {
+        if (name == null) {
             throw ApiException.badRequest("Field 'name' is required.");
         }
-        requireName(request.name(), "model name");
-        if (models.findOwned(owner, request.name()).isPresent()) {
-            throw ApiException.conflict("A model named '" + request.name() + "' already exists.");
+        requireName(name, "model name");
+        if (models.findOwned(owner, name).isPresent()) {
+            throw ApiException.conflict("A model named '" + name + "' already exists.");
         }
         Model model = new Model();
         model.id = Ids.newId(Ids.MODEL);
         model.tenantId = owner.tenantId();
-        model.name = request.name();
-        model.description = request.description();
+        model.name = name;
+        model.description = description;
         model.nextVersion = 1;
         model.createdAt = now();
         model.updatedAt = model.createdAt;
         try {
             models.persistAndFlush(model);
-        } catch (jakarta.persistence.PersistenceException e) {
-            // lost a race for the name against a concurrent create
-            throw ApiException.conflict("A model named '" + request.name() + "' already exists.");
+        } catch (RuntimeException e) {
+            if (DatabaseFailures.isUniqueViolation(e)) {
+                // lost a race for the name against a concurrent create
+                throw ApiException.conflict("A model named '" + name + "' already exists.");
+            }
+            throw e;
         }
-        return body(model);
+        return details(model);
     }
 
     @Transactional
-    public Page<ModelBody> list(Owner viewer, PageRequest page) {
+    public Page<ModelDetails> list(Owner viewer, PageRequest page) {
         List<String> owners = viewer.isPlatform()
                 ? List.of(Owner.PLATFORM_MARKER)
                 : List.of(viewer.tenantId(), Owner.PLATFORM_MARKER);
         Cursor after = page.after();
         List<Model> found = models.page(
                 owners, after == null ? null : after.createdAt(), after == null ? null : after.id(), page.fetchSize());
-        return page.page(found, m -> new Cursor(m.createdAt, m.id), this::body);
+        return page.page(found, m -> new Cursor(m.createdAt, m.id), this::details);
     }
 
     @Transactional
-    public ModelBody get(Owner viewer, String name) {
-        return body(visible(viewer, name));
+    public ModelDetails get(Owner viewer, String name) {
+        return details(visible(viewer, name));
     }
 
+    /** Changes the description (null clears it); a model is never renamed. */
     @Transactional
-    public ModelBody patch(Owner owner, String name, PatchModel request) {
-        if (request == null) {
-            throw ApiException.badRequest("A JSON body is required.");
-        }
+    public ModelDetails describe(Owner owner, String name, String description) {
         Model model = owned(owner, name);
-        model.description = request.description();
+        model.description = description;
         model.updatedAt = now();
-        return body(model);
+        return details(model);
     }
 
     /** Deletes a model, its versions and aliases; the archives go once the deletion is committed. */
@@ -126,10 +120,10 @@ public class ModelCatalogue {
     }
 
     @Transactional
-    public Page<VersionBody> versions(Owner viewer, String name, PageRequest page) {
+    public Page<ModelVersion> versions(Owner viewer, String name, PageRequest page) {
         Model model = visible(viewer, name);
         List<ModelVersion> found = versions.page(model, afterVersion(page), page.fetchSize());
-        return page.page(found, v -> new Cursor(v.createdAt, Integer.toString(v.version)), ModelCatalogue::body);
+        return page.page(found, v -> new Cursor(v.createdAt, Integer.toString(v.version)), v -> v);
     }
 
     /** The version a cursor of a version list stops at; versions are its ids there. */
@@ -145,9 +139,9 @@ public class ModelCatalogue {
     }
 
     @Transactional
-    public VersionBody version(Owner viewer, String name, int version) {
+    public ModelVersion version(Owner viewer, String name, int version) {
         Model model = visible(viewer, name);
-        return body(versions.find(model, version).orElseThrow(() -> versionNotFound(name, version)));
+        return versions.find(model, version).orElseThrow(() -> versionNotFound(name, version));
     }
 
     /** Deletes a version no alias points to (409 otherwise); its archive goes once the deletion is committed. */
@@ -164,16 +158,17 @@ public class ModelCatalogue {
         afterCommit(() -> store.deleteVersion(owner, model.id, version));
     }
 
+    /** Points {@code alias} at {@code version}, creating the alias or moving it. */
     @Transactional
-    public AliasBody setAlias(Owner owner, String name, String alias, SetAlias request) {
-        if (request == null || request.version() == null) {
+    public ModelAlias setAlias(Owner owner, String name, String alias, Integer version) {
+        if (version == null) {
             throw ApiException.badRequest("Field 'version' is required.");
         }
         requireName(alias, "alias");
         Model model = models.lockOwned(owner, name).orElseThrow(() -> notFound(name));
-        if (versions.find(model, request.version()).isEmpty()) {
+        if (versions.find(model, version).isEmpty()) {
             throw ApiException.unprocessable(
-                    "Model '" + name + "' has no version " + request.version() + " for the alias to point to.");
+                    "Model '" + name + "' has no version " + version + " for the alias to point to.");
         }
         Instant now = now();
         ModelAlias row = aliases.find(model, alias).orElseGet(() -> {
@@ -184,13 +179,13 @@ public class ModelCatalogue {
             created.createdAt = now;
             return created;
         });
-        row.version = request.version();
+        row.version = version;
         row.updatedAt = now;
         if (row.id == null) {
             aliases.persist(row);
         }
         model.updatedAt = now;
-        return new AliasBody(alias, row.version);
+        return row;
     }
 
     @Transactional
@@ -214,37 +209,11 @@ public class ModelCatalogue {
         return models.findOwned(owner, name).orElseThrow(() -> notFound(name));
     }
 
-    ModelBody body(Model model) {
+    ModelDetails details(Model model) {
         Map<String, Integer> aliasMap = new LinkedHashMap<>();
         aliases.of(model).forEach(a -> aliasMap.put(a.alias, a.version));
         Integer latest = versions.newest(model).map(v -> v.version).orElse(null);
-        return new ModelBody(
-                model.id,
-                model.name,
-                model.description,
-                model.owner().kind(),
-                aliasMap,
-                latest,
-                model.createdAt,
-                model.updatedAt);
-    }
-
-    static VersionBody body(ModelVersion version) {
-        return new VersionBody(
-                version.version,
-                version.status,
-                signatures(version),
-                version.sizeBytes,
-                version.sha256,
-                version.createdAt);
-    }
-
-    static SortedMap<String, Signature> signatures(ModelVersion version) {
-        try {
-            return Json.mapper().readValue(version.signatures, SIGNATURES);
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException("stored signatures of " + version.modelId + " unreadable", e);
-        }
+        return new ModelDetails(model, aliasMap, latest);
     }
 
     static void requireName(String value, String what) {

@@ -2,14 +2,13 @@ package io.aiaas.model.service;
 
 import io.aiaas.common.archive.SavedModelArchive;
 import io.aiaas.common.archive.SavedModelArchive.Format;
-import io.aiaas.common.json.Json;
-import io.aiaas.model.api.ModelBodies.VersionBody;
+import io.aiaas.common.oip.Signature;
+import io.aiaas.common.plan.PlanLimits;
 import io.aiaas.model.config.ModelServiceConfig;
 import io.aiaas.model.domain.Model;
 import io.aiaas.model.domain.ModelVersion;
 import io.aiaas.model.domain.Owner;
 import io.aiaas.model.domain.SavedModelSignatures;
-import io.aiaas.model.domain.Signature;
 import io.aiaas.model.repository.ModelRepository;
 import io.aiaas.model.repository.ModelVersionRepository;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -18,6 +17,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.SortedMap;
 
 /**
@@ -40,17 +40,29 @@ public class ModelVersionUploads {
         this.config = config;
     }
 
-    public VersionBody upload(Owner owner, String modelName, String contentType, InputStream body) throws IOException {
+    /**
+     * The largest archive, and unpacked size, a caller may upload: its plan's {@code maxModelBytes}, never more than
+     * {@code aiaas.model.max-model-bytes}; without a plan (administrators filling the platform catalogue) the latter.
+     */
+    public long modelBytesLimit(Optional<PlanLimits> plan) {
+        long platformLimit = config.maxModelBytes();
+        return plan.map(p -> Math.min(p.maxModelBytes(), platformLimit)).orElse(platformLimit);
+    }
+
+    /**
+     * Accepts an archive of at most {@code limit} bytes that unpacks to at most {@code limit} bytes (413 past either,
+     * counted as the bytes arrive and as they are unpacked).
+     */
+    public ModelVersion upload(Owner owner, String modelName, String contentType, InputStream body, long limit)
+            throws IOException {
         Format format = Format.fromContentType(contentType);
         // 404 before reading a possibly large body
         QuarkusTransaction.requiringNew()
                 .call(() -> models.findOwned(owner, modelName).orElseThrow(() -> ModelCatalogue.notFound(modelName)));
-        long limit = config.maxModelBytes();
         ArtifactStore.Staged staged = store.stage(body, limit);
         Path placedDir = null;
         try {
             SortedMap<String, Signature> signatures = readSignatures(staged, format, limit);
-            String signaturesJson = Json.write(signatures);
             Path[] placed = new Path[1];
             try {
                 return QuarkusTransaction.requiringNew().call(() -> {
@@ -66,14 +78,14 @@ public class ModelVersionUploads {
                     version.tenantId = model.tenantId;
                     version.version = number;
                     version.status = ModelVersion.STATUS_READY;
-                    version.signatures = signaturesJson;
+                    version.signatureMap(signatures);
                     version.sizeBytes = staged.sizeBytes();
                     version.sha256 = staged.sha256();
                     version.archiveFormat = format == Format.ZIP ? "zip" : "tar.gz";
                     version.artifactPath = path;
                     version.createdAt = model.updatedAt;
                     versions.persist(version);
-                    return ModelCatalogue.body(version);
+                    return version;
                 });
             } finally {
                 placedDir = placed[0];
@@ -91,8 +103,8 @@ public class ModelVersionUploads {
     private SortedMap<String, Signature> readSignatures(ArtifactStore.Staged staged, Format format, long limit)
             throws IOException {
         Path unpackDir = store.newUnpackDir();
-        try (InputStream in = Files.newInputStream(staged.file())) {
-            Path root = SavedModelArchive.extract(in, format, unpackDir, limit);
+        try {
+            Path root = SavedModelArchive.extract(staged.file(), format, unpackDir, limit);
             return SavedModelSignatures.read(root.resolve(SavedModelArchive.SAVED_MODEL_FILE));
         } finally {
             SavedModelArchive.deleteTree(unpackDir);

@@ -223,6 +223,25 @@ class JobApiTest extends ApiTestSupport {
     }
 
     @Test
+    void refusesNumbersOutsideTheDatatypeAndRaggedData() {
+        String tenant = newTenant();
+        setUpDense(tenant, "ranged");
+        // 1e400 reads as infinity, 1e39 has no FP32: neither may reach a worker
+        for (String data : List.of("[1,2,1e400]", "[-1e400,2,3]", "[1,2,1e39]", "[[1,2],[3]]", "[1,2,\"x\"]")) {
+            as(Tokens.tenant(tenant))
+                    .contentType("application/json")
+                    .body("{\"type\":\"inference\",\"model\":\"ranged\",\"inputs\":[{\"name\":\"x\","
+                            + "\"shape\":[1,3],\"datatype\":\"FP32\",\"data\":" + data + "}]}")
+                    .post("/v1/jobs")
+                    .then()
+                    .statusCode(422)
+                    .contentType("application/problem+json")
+                    .body("type", equalTo("/problems/unprocessable"));
+        }
+        as(Tokens.tenant(tenant)).get("/v1/jobs").then().body("items.size()", equalTo(0));
+    }
+
+    @Test
     void jobEventsMoveTheJobForwardOnly() throws Exception {
         String tenant = newTenant();
         setUpDense(tenant, "evented");

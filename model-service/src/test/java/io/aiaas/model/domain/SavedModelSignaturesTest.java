@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.aiaas.common.error.ApiException;
 import io.aiaas.common.error.ProblemType;
 import io.aiaas.common.oip.Datatype;
+import io.aiaas.common.oip.Signature;
+import io.aiaas.common.oip.TensorSpec;
 import io.aiaas.model.support.TestModels;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -37,7 +39,7 @@ class SavedModelSignaturesTest {
                                         .putInputs("half", tensor(DataType.DT_HALF, 2))
                                         .putOutputs("y", unknownRank(DataType.DT_INT64))
                                         .build())
-                        .putSignatureDef(SavedModelSignatures.INIT_OP, SignatureDef.getDefaultInstance()))
+                        .putSignatureDef(Signature.INIT_OP, SignatureDef.getDefaultInstance()))
                 .build();
 
         SortedMap<String, Signature> signatures = SavedModelSignatures.read(model);

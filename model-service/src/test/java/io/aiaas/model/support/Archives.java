@@ -10,6 +10,7 @@ import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.archivers.zip.UnixStat;
 import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
 import org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream;
 
@@ -57,12 +58,39 @@ public final class Archives {
         return bytes.toByteArray();
     }
 
+    /** A zip of {@code entries} plus a Unix symbolic link {@code linkName → linkTarget}, as {@code zip -y} makes. */
+    public static byte[] zipWithSymlink(List<Entry> entries, String linkName, String linkTarget) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ZipArchiveOutputStream zip = new ZipArchiveOutputStream(bytes)) {
+            for (Entry e : entries) {
+                zip.putArchiveEntry(new ZipArchiveEntry(e.name()));
+                if (e.data() != null) {
+                    zip.write(e.data());
+                }
+                zip.closeArchiveEntry();
+            }
+            ZipArchiveEntry link = new ZipArchiveEntry(linkName);
+            link.setUnixMode(UnixStat.LINK_FLAG | 0777);
+            zip.putArchiveEntry(link);
+            zip.write(linkTarget.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            zip.closeArchiveEntry();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
     public static byte[] tarGz(List<Entry> entries) {
         return tarGz(entries, null, null);
     }
 
     /** A tar.gz of {@code entries}, plus a symbolic link {@code linkName → linkTarget} when given. */
     public static byte[] tarGz(List<Entry> entries, String linkName, String linkTarget) {
+        return tarGz(entries, linkName, linkTarget, TarArchiveEntry.LF_SYMLINK);
+    }
+
+    /** A tar.gz of {@code entries}, plus a link of the given kind (symbolic or hard) when given. */
+    public static byte[] tarGz(List<Entry> entries, String linkName, String linkTarget, byte linkFlag) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new GZIPOutputStream(bytes))) {
             tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
@@ -78,7 +106,7 @@ public final class Archives {
                 tar.closeArchiveEntry();
             }
             if (linkName != null) {
-                TarArchiveEntry link = new TarArchiveEntry(linkName, TarArchiveEntry.LF_SYMLINK);
+                TarArchiveEntry link = new TarArchiveEntry(linkName, linkFlag);
                 link.setLinkName(linkTarget);
                 tar.putArchiveEntry(link);
                 tar.closeArchiveEntry();

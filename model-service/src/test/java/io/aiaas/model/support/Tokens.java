@@ -4,6 +4,7 @@ import io.aiaas.common.auth.InternalToken;
 import io.aiaas.common.auth.InternalTokenSigner;
 import io.aiaas.common.auth.Scopes;
 import io.aiaas.common.auth.SigningKeys;
+import io.aiaas.common.plan.PlanLimits;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
@@ -29,12 +30,26 @@ public final class Tokens {
         }
     }
 
+    /** The plan tenants' tokens carry unless a test says otherwise: model archives up to 1 MiB. */
+    public static final PlanLimits TEST_PLAN = plan(1024 * 1024, 1024 * 1024);
+
+    /** A plan with the given byte limits and generous others. */
+    public static PlanLimits plan(long maxRequestBytes, long maxModelBytes) {
+        return new PlanLimits(
+                "test", 1L, 50, 100, 4, 1_000_000, maxRequestBytes, maxModelBytes, 100L * 1024 * 1024, 10_000);
+    }
+
     /** {@code Authorization} value for a tenant's API key with all scopes. */
     public static String tenant(String tenantId) {
         return tenant(tenantId, Scopes.ALL);
     }
 
     public static String tenant(String tenantId, List<String> scopes) {
+        return tenant(tenantId, scopes, TEST_PLAN);
+    }
+
+    /** As the gateway signs for a key of a tenant on {@code plan}. */
+    public static String tenant(String tenantId, List<String> scopes, PlanLimits plan) {
         init();
         return "Bearer "
                 + gateway.sign(
@@ -43,7 +58,8 @@ public final class Tokens {
                         tenantId,
                         scopes,
                         List.of(),
-                        "req_test");
+                        "req_test",
+                        plan);
     }
 
     public static String admin() {

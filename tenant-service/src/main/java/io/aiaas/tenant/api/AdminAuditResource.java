@@ -11,10 +11,16 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import java.time.Instant;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** The audit trail of this service's changes (plans, tenants, keys). */
 @Path("/admin/v1/audit")
 @Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Admin audit", description = "Who did what to which object, when.")
 public class AdminAuditResource {
     private final AuditLog audit;
     private final CallerContext caller;
@@ -24,6 +30,7 @@ public class AdminAuditResource {
         this.caller = caller;
     }
 
+    @Schema(name = "AuditEntry")
     public record AuditView(Instant at, String actor, String action, String target, String tenantId, String requestId) {
         static AuditView of(AuditEntry e) {
             return new AuditView(e.at, e.actor, e.action, e.target, e.tenantId, e.requestId);
@@ -31,8 +38,16 @@ public class AdminAuditResource {
     }
 
     @GET
+    @Operation(
+            operationId = "adminListAudit",
+            summary = "Read the audit trail",
+            description = "Who did what to which object, newest first. Today it records plan, tenant and API-key"
+                    + " changes (actions `plan.created`, `plan.updated`, `tenant.created`, `tenant.updated`,"
+                    + " `tenant.suspended`, `tenant.resumed`, `tenant.deleted`, `api-key.created`,"
+                    + " `api-key.revoked`).")
+    @APIResponse(responseCode = "200", description = "One page of audit entries.")
     public Page<AuditView> list(
-            @QueryParam("tenant") String tenant,
+            @Parameter(description = "Only entries about this tenant id.") @QueryParam("tenant") String tenant,
             @QueryParam("limit") String limit,
             @QueryParam("cursor") String cursor) {
         caller.requireAdmin();

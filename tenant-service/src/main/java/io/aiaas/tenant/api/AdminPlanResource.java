@@ -17,11 +17,22 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.net.URI;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.headers.Header;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 @Path("/admin/v1/plans")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
+@Tag(name = "Admin plans", description = "Plans and their limits.")
 public class AdminPlanResource {
+    static final String PLAN_NAME = "The plan's name.";
+
     private final PlanService plans;
     private final CallerContext caller;
 
@@ -31,6 +42,8 @@ public class AdminPlanResource {
     }
 
     @GET
+    @Operation(operationId = "adminListPlans", summary = "List plans", description = "Newest first.")
+    @APIResponse(responseCode = "200", description = "One page of plans.")
     public Page<PlanBody> list(@QueryParam("limit") String limit, @QueryParam("cursor") String cursor) {
         caller.requireAdmin();
         return plans.list(PageRequest.of(limit, cursor)).map(PlanBody::of);
@@ -38,12 +51,28 @@ public class AdminPlanResource {
 
     @GET
     @Path("/{name}")
-    public PlanBody get(@PathParam("name") String name) {
+    @Operation(operationId = "adminGetPlan", summary = "Read a plan")
+    @APIResponse(responseCode = "200", description = "The plan.")
+    public PlanBody get(@Parameter(description = PLAN_NAME) @PathParam("name") String name) {
         caller.requireAdmin();
         return PlanBody.of(plans.get(name));
     }
 
     @POST
+    @Operation(
+            operationId = "adminCreatePlan",
+            summary = "Create a plan",
+            description = "`name` and every limit are required (400 without); a name not matching"
+                    + " `^[a-z0-9][a-z0-9-]{0,62}$` or a limit out of range is a 422, a taken name a 409.")
+    @RequestBody(required = true)
+    @APIResponse(
+            responseCode = "201",
+            description = "The plan.",
+            headers = @Header(name = "Location", ref = "Location"),
+            content =
+                    @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = PlanBody.class)))
+    @APIResponse(responseCode = "409", ref = "Conflict")
+    @APIResponse(responseCode = "422", ref = "Unprocessable")
     public Response create(PlanBody body) {
         caller.requireAdmin();
         Bodies.required(body);
@@ -56,7 +85,15 @@ public class AdminPlanResource {
 
     @PUT
     @Path("/{name}")
-    public PlanBody replace(@PathParam("name") String name, PlanBody body) {
+    @Operation(
+            operationId = "adminReplacePlan",
+            summary = "Replace an existing plan's limits",
+            description = "Every limit is required. `name` may be left out; if given it must match the path (422:"
+                    + " plans are never renamed). An unknown plan is a 404 (PUT does not create plans).")
+    @RequestBody(required = true)
+    @APIResponse(responseCode = "200", description = "The plan.")
+    @APIResponse(responseCode = "422", ref = "Unprocessable")
+    public PlanBody replace(@Parameter(description = PLAN_NAME) @PathParam("name") String name, PlanBody body) {
         caller.requireAdmin();
         Bodies.required(body);
         if (body.name() != null && !body.name().equals(name)) {

@@ -25,12 +25,23 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.net.URI;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.headers.Header;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** Tenants and their keys, for platform administrators. */
 @Path("/admin/v1/tenants")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
+@Tag(name = "Admin tenants", description = "Tenants and their API keys.")
 public class AdminTenantResource {
+    static final String TENANT_ID = "The tenant's id.";
+
     private final TenantService tenants;
     private final ApiKeyService keys;
     private final CallerContext caller;
@@ -42,6 +53,22 @@ public class AdminTenantResource {
     }
 
     @POST
+    @Operation(
+            operationId = "adminCreateTenant",
+            summary = "Create a tenant",
+            description = "An unknown plan, a name over 100 characters or a malformed e-mail is a 422; a taken name"
+                    + " a 409.")
+    @RequestBody(required = true)
+    @APIResponse(
+            responseCode = "201",
+            description = "The tenant, `active`.",
+            headers = @Header(name = "Location", ref = "Location"),
+            content =
+                    @Content(
+                            mediaType = MediaType.APPLICATION_JSON,
+                            schema = @Schema(implementation = TenantView.class)))
+    @APIResponse(responseCode = "409", ref = "Conflict")
+    @APIResponse(responseCode = "422", ref = "Unprocessable")
     public Response create(CreateTenant body) {
         caller.requireAdmin();
         Bodies.required(body);
@@ -56,6 +83,8 @@ public class AdminTenantResource {
     }
 
     @GET
+    @Operation(operationId = "adminListTenants", summary = "List tenants", description = "Newest first.")
+    @APIResponse(responseCode = "200", description = "One page of tenants.")
     public Page<TenantView> list(@QueryParam("limit") String limit, @QueryParam("cursor") String cursor) {
         caller.requireAdmin();
         return tenants.list(PageRequest.of(limit, cursor)).map(TenantView::of);
@@ -63,7 +92,9 @@ public class AdminTenantResource {
 
     @GET
     @Path("/{id}")
-    public TenantView get(@PathParam("id") String id) {
+    @Operation(operationId = "adminGetTenant", summary = "Read a tenant")
+    @APIResponse(responseCode = "200", description = "The tenant.")
+    public TenantView get(@Parameter(description = TENANT_ID) @PathParam("id") String id) {
         caller.requireAdmin();
         return TenantView.of(tenants.get(id));
     }
@@ -71,7 +102,15 @@ public class AdminTenantResource {
     @PATCH
     @Path("/{id}")
     @Consumes({MediaType.APPLICATION_JSON, "application/merge-patch+json"})
-    public TenantView update(@PathParam("id") String id, UpdateTenant body) {
+    @Operation(
+            operationId = "adminUpdateTenant",
+            summary = "Change a tenant's name, plan or owner e-mail",
+            description = "What is present changes; absent or null members stay as they are.")
+    @RequestBody(required = true)
+    @APIResponse(responseCode = "200", description = "The tenant.")
+    @APIResponse(responseCode = "409", ref = "Conflict")
+    @APIResponse(responseCode = "422", ref = "Unprocessable")
+    public TenantView update(@Parameter(description = TENANT_ID) @PathParam("id") String id, UpdateTenant body) {
         caller.requireAdmin();
         Bodies.required(body);
         return TenantView.of(tenants.update(id, body.name(), body.plan(), body.ownerEmail(), actor()));
@@ -79,7 +118,12 @@ public class AdminTenantResource {
 
     @DELETE
     @Path("/{id}")
-    public Response delete(@PathParam("id") String id) {
+    @Operation(
+            operationId = "adminDeleteTenant",
+            summary = "Delete a tenant",
+            description = "Revokes all its keys; the tenant is gone for every API, its usage and audit entries stay.")
+    @APIResponse(responseCode = "204", description = "Deleted.")
+    public Response delete(@Parameter(description = TENANT_ID) @PathParam("id") String id) {
         caller.requireAdmin();
         tenants.delete(id, actor());
         return Response.noContent().build();
@@ -87,21 +131,43 @@ public class AdminTenantResource {
 
     @POST
     @Path("/{id}/suspend")
-    public TenantView suspend(@PathParam("id") String id) {
+    @Operation(
+            operationId = "adminSuspendTenant",
+            summary = "Suspend a tenant",
+            description = "Its API keys are then refused with 403 `tenant-suspended`. Suspending a suspended tenant"
+                    + " changes nothing.")
+    @APIResponse(responseCode = "200", description = "The tenant, `suspended`.")
+    public TenantView suspend(@Parameter(description = TENANT_ID) @PathParam("id") String id) {
         caller.requireAdmin();
         return TenantView.of(tenants.suspend(id, actor()));
     }
 
     @POST
     @Path("/{id}/resume")
-    public TenantView resume(@PathParam("id") String id) {
+    @Operation(operationId = "adminResumeTenant", summary = "Resume a suspended tenant")
+    @APIResponse(responseCode = "200", description = "The tenant, `active`.")
+    public TenantView resume(@Parameter(description = TENANT_ID) @PathParam("id") String id) {
         caller.requireAdmin();
         return TenantView.of(tenants.resume(id, actor()));
     }
 
     @POST
     @Path("/{id}/api-keys")
-    public Response createKey(@PathParam("id") String id, CreateKey body) {
+    @Operation(
+            operationId = "adminCreateTenantApiKey",
+            summary = "Create an API key for a tenant",
+            description = "The tenant's own body. Without `scopes` the key gets every scope. An unknown scope, an"
+                    + " empty list or an `expiresAt` not in the future is a 422.")
+    @RequestBody(required = true)
+    @APIResponse(
+            responseCode = "201",
+            description = "The key, with its secret (shown this once).",
+            content =
+                    @Content(
+                            mediaType = MediaType.APPLICATION_JSON,
+                            schema = @Schema(implementation = CreatedKey.class)))
+    @APIResponse(responseCode = "422", ref = "Unprocessable")
+    public Response createKey(@Parameter(description = TENANT_ID) @PathParam("id") String id, CreateKey body) {
         caller.requireAdmin();
         Bodies.required(body);
         CreatedKey created =
@@ -111,15 +177,29 @@ public class AdminTenantResource {
 
     @GET
     @Path("/{id}/api-keys")
+    @Operation(
+            operationId = "adminListTenantApiKeys",
+            summary = "List a tenant's API keys",
+            description = "Never shows a key's secret; revoked keys carry `revokedAt`.")
+    @APIResponse(responseCode = "200", description = "One page of keys.")
     public Page<KeyView> listKeys(
-            @PathParam("id") String id, @QueryParam("limit") String limit, @QueryParam("cursor") String cursor) {
+            @Parameter(description = TENANT_ID) @PathParam("id") String id,
+            @QueryParam("limit") String limit,
+            @QueryParam("cursor") String cursor) {
         caller.requireAdmin();
         return keys.list(id, PageRequest.of(limit, cursor), true).map(KeyView::of);
     }
 
     @DELETE
     @Path("/{id}/api-keys/{keyId}")
-    public Response revokeKey(@PathParam("id") String id, @PathParam("keyId") String keyId) {
+    @Operation(
+            operationId = "adminRevokeTenantApiKey",
+            summary = "Revoke a tenant's API key",
+            description = "Revoking a revoked key again changes nothing (204).")
+    @APIResponse(responseCode = "204", description = "Revoked.")
+    public Response revokeKey(
+            @Parameter(description = TENANT_ID) @PathParam("id") String id,
+            @Parameter(description = ApiKeyResource.KEY_ID) @PathParam("keyId") String keyId) {
         caller.requireAdmin();
         keys.revoke(id, keyId, actor());
         return Response.noContent().build();

@@ -19,12 +19,23 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.extensions.Extension;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** A tenant's own keys; the tenant is the one the internal token names, never one the client sends. */
 @Path("/v1/api-keys")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
+@Tag(name = "API keys", description = "A tenant's own API keys.")
 public class ApiKeyResource {
+    static final String KEY_ID = "The key's public id (characters 7 to 18 of the key).";
+
     private final ApiKeyService keys;
     private final CallerContext caller;
 
@@ -34,12 +45,34 @@ public class ApiKeyResource {
     }
 
     @GET
+    @Operation(
+            operationId = "listApiKeys",
+            summary = "List the tenant's API keys",
+            description = "Requires scope `keys:manage`. Never shows a key's secret; revoked keys carry `revokedAt`.",
+            extensions = @Extension(name = "x-required-scope", value = Scopes.KEYS_MANAGE))
+    @APIResponse(responseCode = "200", description = "One page of keys.")
     public Page<KeyView> list(@QueryParam("limit") String limit, @QueryParam("cursor") String cursor) {
         String tenant = caller.tenantWithScope(Scopes.KEYS_MANAGE);
         return keys.list(tenant, PageRequest.of(limit, cursor), false).map(KeyView::of);
     }
 
     @POST
+    @Operation(
+            operationId = "createApiKey",
+            summary = "Create an API key",
+            description = "Requires scope `keys:manage`. The new key's secret is in the answer, once. Without"
+                    + " `scopes` the key gets every scope of the calling key; asking for a scope the calling key lacks"
+                    + " is a 403, an unknown scope or an empty list a 422, an `expiresAt` not in the future a 422.",
+            extensions = @Extension(name = "x-required-scope", value = Scopes.KEYS_MANAGE))
+    @RequestBody(required = true)
+    @APIResponse(
+            responseCode = "201",
+            description = "The key, with its secret (shown this once).",
+            content =
+                    @Content(
+                            mediaType = MediaType.APPLICATION_JSON,
+                            schema = @Schema(implementation = CreatedKey.class)))
+    @APIResponse(responseCode = "422", ref = "Unprocessable")
     public Response create(CreateKey body) {
         String tenant = caller.tenantWithScope(Scopes.KEYS_MANAGE);
         Bodies.required(body);
@@ -56,7 +89,13 @@ public class ApiKeyResource {
 
     @DELETE
     @Path("/{keyId}")
-    public Response revoke(@PathParam("keyId") String keyId) {
+    @Operation(
+            operationId = "revokeApiKey",
+            summary = "Revoke an API key",
+            description = "Requires scope `keys:manage`. Revoking a revoked key again changes nothing (204).",
+            extensions = @Extension(name = "x-required-scope", value = Scopes.KEYS_MANAGE))
+    @APIResponse(responseCode = "204", description = "Revoked.")
+    public Response revoke(@Parameter(description = KEY_ID) @PathParam("keyId") String keyId) {
         String tenant = caller.tenantWithScope(Scopes.KEYS_MANAGE);
         keys.revoke(tenant, keyId, actor());
         return Response.noContent().build();

@@ -7,14 +7,25 @@ import io.aiaas.tenant.domain.Plan;
 import io.aiaas.tenant.service.ApiKeyService;
 import java.time.Instant;
 import java.util.List;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /** Request and response bodies about API keys. Listings never carry a secret or a hash. */
 public final class ApiKeyViews {
     private ApiKeyViews() {}
 
     /** {@code POST …/api-keys}. */
-    public record CreateKey(String name, List<String> scopes, Instant expiresAt) {}
+    @Schema(name = "CreateApiKey", requiredProperties = "name")
+    public record CreateKey(
+            @Schema(maxLength = 100) String name,
+            @Schema(
+                            description = "At least one of `models:read`, `models:write`, `datasets:read`,"
+                                    + " `datasets:write`, `jobs:read`, `jobs:write`, `predict`, `usage:read`,"
+                                    + " `keys:manage`.")
+                    List<String> scopes,
+            @Schema(description = "When the key stops working; in the future, or absent for never.")
+                    Instant expiresAt) {}
 
+    @Schema(name = "ApiKey", description = "A key as listings show it: never its secret or hash.")
     public record KeyView(
             String keyId,
             String name,
@@ -22,15 +33,23 @@ public final class ApiKeyViews {
             Instant createdAt,
             Instant expiresAt,
             Instant lastUsedAt,
-            @JsonInclude(JsonInclude.Include.NON_NULL) Instant revokedAt) {
+            @Schema(description = "Present only on revoked keys.") @JsonInclude(JsonInclude.Include.NON_NULL)
+                    Instant revokedAt) {
         public static KeyView of(ApiKey k) {
             return new KeyView(k.keyId, k.name, k.scopes, k.createdAt, k.expiresAt, k.lastUsedAt, k.revokedAt);
         }
     }
 
     /** The answer to a creation: the only time {@code key} is ever shown. */
+    @Schema(name = "ApiKeyCreated")
     public record CreatedKey(
-            String keyId, String name, List<String> scopes, Instant createdAt, Instant expiresAt, String key) {
+            String keyId,
+            String name,
+            List<String> scopes,
+            Instant createdAt,
+            Instant expiresAt,
+            @Schema(description = "The secret key, shown only in this answer.", pattern = "^aiaas_[0-9A-Za-z]{46}$")
+                    String key) {
         public static CreatedKey of(ApiKeyService.IssuedKey issued) {
             ApiKey k = issued.key();
             return new CreatedKey(k.keyId, k.name, k.scopes, k.createdAt, k.expiresAt, issued.secret());

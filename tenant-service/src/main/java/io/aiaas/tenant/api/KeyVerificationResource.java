@@ -26,6 +26,7 @@ public class KeyVerificationResource {
 
     @POST
     @Path("/verify")
+    @org.eclipse.microprofile.openapi.annotations.Operation(hidden = true)
     public VerifiedKeyView verify(VerifyKey body) {
         caller.requireService(InternalToken.ISSUER_GATEWAY);
         Bodies.required(body);

@@ -3,8 +3,22 @@ package io.aiaas.tenant.api;
 import io.aiaas.common.error.ApiException;
 import io.aiaas.tenant.domain.Plan;
 import io.aiaas.tenant.domain.PlanLimits;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /** A plan as the admin API reads and writes it. Boxed numbers, so a missing one is a 400 and not a silent 0. */
+@Schema(
+        name = "Plan",
+        description = "A plan's limits. `name` is required when creating a plan.",
+        requiredProperties = {
+            "requestsPerSecond",
+            "burst",
+            "concurrentJobs",
+            "monthlyComputeUnits",
+            "maxRequestBytes",
+            "maxModelBytes",
+            "storageBytes",
+            "maxBatchRows"
+        })
 public record PlanBody(
         String name,
         Integer requestsPerSecond,

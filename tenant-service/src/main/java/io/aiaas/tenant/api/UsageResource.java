@@ -12,10 +12,18 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import java.time.Instant;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.extensions.Extension;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** A tenant's usage per UTC hour or day, by kind and model. */
 @Path("/v1/usage")
 @Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Usage", description = "A tenant's metered usage.")
 public class UsageResource {
     private final UsageService usage;
     private final CallerContext caller;
@@ -28,10 +36,33 @@ public class UsageResource {
     }
 
     @GET
+    @Operation(
+            operationId = "getUsage",
+            summary = "Read the tenant's usage per UTC hour or day",
+            description = "Requires scope `usage:read`. The window is `[from, to)`; it spans at most 400 days. Bad"
+                    + " times, an unknown granularity, `from` not before `to` or a longer span are a 400.",
+            extensions = @Extension(name = "x-required-scope", value = Scopes.USAGE_READ))
+    @APIResponse(responseCode = "200", description = "Usage buckets by kind and model, and their totals.")
     public UsageReport get(
-            @QueryParam("from") String from,
-            @QueryParam("to") String to,
-            @QueryParam("granularity") String granularity) {
+            @Parameter(
+                            description = "Start (inclusive), RFC 3339. Default 30 days before `to`.",
+                            schema = @Schema(type = SchemaType.STRING, format = "date-time"))
+                    @QueryParam("from")
+                    String from,
+            @Parameter(
+                            description = "End (exclusive), RFC 3339. Default now.",
+                            schema = @Schema(type = SchemaType.STRING, format = "date-time"))
+                    @QueryParam("to")
+                    String to,
+            @Parameter(
+                            description = "Bucket width. Default `day`.",
+                            schema =
+                                    @Schema(
+                                            type = SchemaType.STRING,
+                                            enumeration = {"hour", "day"},
+                                            defaultValue = "day"))
+                    @QueryParam("granularity")
+                    String granularity) {
         String tenant = caller.tenantWithScope(Scopes.USAGE_READ);
         UsageWindow window = UsageWindow.of(
                 from, to, granularity, Instant.now(), config.usage().maxRange());

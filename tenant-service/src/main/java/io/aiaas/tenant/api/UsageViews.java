@@ -4,6 +4,7 @@ import io.aiaas.tenant.domain.UsageBucket;
 import io.aiaas.tenant.domain.UsageWindow;
 import java.time.Instant;
 import java.util.List;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /** {@code GET /v1/usage}. */
 public final class UsageViews {
@@ -14,6 +15,7 @@ public final class UsageViews {
 
     public record UsageTotals(long requests, long examples, long computeMillis, long units) {}
 
+    @Schema(name = "Usage")
     public record UsageReport(Instant from, Instant to, String granularity, List<UsageItem> items, UsageTotals totals) {
         public static UsageReport of(UsageWindow window, List<UsageBucket> buckets) {
             long requests = 0, examples = 0, computeMillis = 0, units = 0;

@@ -23,6 +23,13 @@ public interface TenantConfig {
          * {@code InternalKeyFiles.ensure} writes it. Environment: {@code AIAAS_INTERNAL_JWKS_FILE}.
          */
         Path jwksFile();
+
+        /**
+         * Shortest time between two readings of the JWKS for tokens whose key id it does not hold: a rotated-in key is
+         * trusted within this time, and made-up key ids cannot make the service read the file more often.
+         */
+        @WithDefault("5s")
+        Duration jwksRefetchInterval();
     }
 
     interface Usage {

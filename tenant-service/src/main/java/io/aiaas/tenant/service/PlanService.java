@@ -1,6 +1,7 @@
 package io.aiaas.tenant.service;
 
 import io.aiaas.common.error.ApiException;
+import io.aiaas.common.error.DatabaseFailures;
 import io.aiaas.common.page.Cursor;
 import io.aiaas.common.page.Page;
 import io.aiaas.common.page.PageRequest;
@@ -53,7 +54,15 @@ public class PlanService {
         plan.name = name;
         plan.createdAt = now();
         apply(plan, limits);
-        plans.persist(plan);
+        try {
+            plans.persistAndFlush(plan);
+        } catch (RuntimeException e) {
+            if (DatabaseFailures.isUniqueViolation(e)) {
+                // a concurrent create of the same name committed first
+                throw ApiException.conflict("A plan named '" + name + "' exists.");
+            }
+            throw e;
+        }
         audit.record(actor, AuditLog.PLAN_CREATED, name, null);
         return plan;
     }

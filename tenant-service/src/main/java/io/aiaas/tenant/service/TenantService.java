@@ -1,6 +1,7 @@
 package io.aiaas.tenant.service;
 
 import io.aiaas.common.error.ApiException;
+import io.aiaas.common.error.DatabaseFailures;
 import io.aiaas.common.events.TenantEvent;
 import io.aiaas.common.id.Ids;
 import io.aiaas.common.page.Cursor;
@@ -18,7 +19,6 @@ import jakarta.transaction.Transactional;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.regex.Pattern;
-import org.hibernate.exception.ConstraintViolationException;
 
 /** Tenants: creation, plan and name changes, suspension and deletion. */
 @ApplicationScoped
@@ -146,8 +146,11 @@ public class TenantService {
     private void flushUniqueName(String name) {
         try {
             tenants.flush();
-        } catch (ConstraintViolationException e) {
-            throw ApiException.conflict("A tenant named '" + name + "' exists.");
+        } catch (RuntimeException e) {
+            if (DatabaseFailures.isUniqueViolation(e)) {
+                throw ApiException.conflict("A tenant named '" + name + "' exists.");
+            }
+            throw e;
         }
     }
 

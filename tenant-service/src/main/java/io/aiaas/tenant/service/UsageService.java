@@ -1,6 +1,5 @@
 package io.aiaas.tenant.service;
 
-import io.aiaas.common.error.ApiException;
 import io.aiaas.tenant.domain.UsageBucket;
 import io.aiaas.tenant.domain.UsageRecord;
 import io.aiaas.tenant.domain.UsageWindow;
@@ -10,13 +9,10 @@ import jakarta.transaction.Transactional;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
-import org.jboss.logging.Logger;
 
 /** Usage: storing the events billing is made from, and reporting them per hour or day. */
 @ApplicationScoped
 public class UsageService {
-    private static final Logger LOG = Logger.getLogger(UsageService.class);
-
     private final UsageEventRepository events;
 
     public UsageService(UsageEventRepository events) {
@@ -34,8 +30,8 @@ public class UsageService {
         try {
             return events.aggregate(tenantId, window.from(), window.to(), window.granularity());
         } catch (SQLException e) {
-            LOG.errorf("usage query failed: %s", e.getSQLState());
-            throw ApiException.unavailable("Usage cannot be read right now.", 5);
+            // the problem mappers tell an unreachable database (503) from a fault of this service (500)
+            throw new IllegalStateException("usage query failed with SQLState " + e.getSQLState(), e);
         }
     }
 }

@@ -94,12 +94,15 @@ public interface WorkerConfig {
         @WithDefault("5s")
         Duration connectTimeout();
 
-        /** Timeout of a claim and of a readiness probe. */
+        /** Timeout of a claim and of a readiness probe: the longest wait for model-service's answer. */
         @WithDefault("10s")
         Duration requestTimeout();
 
-        /** Timeout of an artifact download. */
-        @WithDefault("10m")
-        Duration artifactTimeout();
+        /**
+         * Read timeout of an artifact download: the longest model-service may stay silent, before or within the body.
+         * A large archive may take as long as it needs, as long as bytes keep coming.
+         */
+        @WithDefault("60s")
+        Duration artifactReadTimeout();
     }
 }

@@ -1,20 +1,21 @@
 package io.aiaas.worker.inference;
 
 import io.aiaas.common.oip.InferenceRequest;
-import io.aiaas.common.oip.RequestInput;
+import io.aiaas.common.oip.InputTensor;
+import io.aiaas.common.oip.InvalidInputException;
 import io.aiaas.common.oip.ResponseOutput;
+import io.aiaas.common.oip.Signature;
+import io.aiaas.common.oip.SignatureInputs;
+import io.aiaas.common.oip.TensorSpec;
 import io.aiaas.worker.service.WorkerMetrics;
 import jakarta.inject.Singleton;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.tensorflow.Result;
 import org.tensorflow.SessionFunction;
-import org.tensorflow.Signature;
 import org.tensorflow.Tensor;
 import org.tensorflow.exceptions.TFInvalidArgumentException;
 import org.tensorflow.exceptions.TFOutOfRangeException;
@@ -29,23 +30,25 @@ public class InferenceEngine {
     }
 
     /**
-     * Picks the signature ({@code requested}, else {@code serving_default}, else the only one), checks and converts the
-     * inputs, runs it and converts the outputs back.
+     * Chooses the signature and checks and decodes the inputs as model-service did at submission (common's
+     * {@link Signature#choose} and {@link SignatureInputs}), runs it and converts the outputs back.
      *
      * @throws InvalidInputException when the request does not fit the model, or the model refuses the data
      */
     public Prediction predict(LoadedModel model, String requested, InferenceRequest request) {
-        LoadedModel.SignatureSpec signature = pickSignature(model, requested);
-        List<HostTensor> inputs = checkInputs(signature, request);
-        List<String> wanted = wantedOutputs(signature, request);
-        long examples = inputs.isEmpty() ? 1 : inputs.get(0).batchSize();
+        String signatureName = Signature.choose(model.signatures(), requested);
+        Signature signature = model.signatures().get(signatureName);
+        List<InputTensor> inputs =
+                SignatureInputs.decode(signatureName, signature, request == null ? null : request.inputs());
+        List<String> wanted = wantedOutputs(signatureName, signature, request);
+        long examples = inputs.get(0).batchSize();
 
         Map<String, Tensor> feeds = new LinkedHashMap<>();
         try {
-            for (HostTensor input : inputs) {
+            for (InputTensor input : inputs) {
                 feeds.put(input.name(), TensorCodec.toTensor(input));
             }
-            SessionFunction function = model.bundle().function(signature.name());
+            SessionFunction function = model.bundle().function(signatureName);
             long start = System.nanoTime();
             try (Result result = function.call(feeds)) {
                 long nanos = System.nanoTime() - start;
@@ -57,83 +60,25 @@ public class InferenceEngine {
                     outputs.add(TensorCodec.toOutput(name, tensor));
                 }
                 long millis = (nanos + 999_999) / 1_000_000;
-                return new Prediction(signature.name(), outputs, millis, examples);
+                return new Prediction(signatureName, outputs, millis, examples);
             }
         } catch (TFInvalidArgumentException | TFOutOfRangeException e) {
-            throw new InvalidInputException("The model refused the input: " + firstLine(e.getMessage()));
+            throw InvalidInputException.mismatch("The model refused the input: " + firstLine(e.getMessage()));
         } finally {
             feeds.values().forEach(Tensor::close);
         }
     }
 
-    static LoadedModel.SignatureSpec pickSignature(LoadedModel model, String requested) {
-        Map<String, LoadedModel.SignatureSpec> signatures = model.signatures();
-        if (requested != null && !requested.isBlank()) {
-            LoadedModel.SignatureSpec spec = signatures.get(requested);
-            if (spec == null) {
-                throw new InvalidInputException(
-                        "The model has no signature '" + requested + "'; it has " + signatures.keySet() + ".");
-            }
-            return spec;
-        }
-        LoadedModel.SignatureSpec spec = signatures.get(Signature.DEFAULT_KEY);
-        if (spec != null) {
-            return spec;
-        }
-        if (signatures.size() == 1) {
-            return signatures.values().iterator().next();
-        }
-        throw new InvalidInputException(
-                "The model has no '" + Signature.DEFAULT_KEY + "' signature; name one of " + signatures.keySet() + ".");
-    }
-
-    static List<HostTensor> checkInputs(LoadedModel.SignatureSpec signature, InferenceRequest request) {
-        if (request == null || request.inputs() == null || request.inputs().isEmpty()) {
-            throw new InvalidInputException("The request has no inputs.");
-        }
-        List<HostTensor> out = new ArrayList<>();
-        Set<String> seen = new HashSet<>();
-        for (RequestInput input : request.inputs()) {
-            HostTensor host = TensorCodec.decode(input);
-            if (!seen.add(host.name())) {
-                throw new InvalidInputException("Input '" + host.name() + "' is given twice.");
-            }
-            TensorSpec spec = signature.inputs().get(host.name());
-            if (spec == null) {
-                throw new InvalidInputException("Signature '" + signature.name() + "' has no input '" + host.name()
-                        + "'; its inputs are " + signature.inputs().keySet() + ".");
-            }
-            String expected = spec.datatype().map(Enum::name).orElse(spec.tensorflowType());
-            if (!host.datatype().tensorflowName().equals(spec.tensorflowType())) {
-                throw new InvalidInputException("Input '" + host.name() + "' is " + host.datatype()
-                        + " but the signature expects " + expected + ".");
-            }
-            if (!spec.accepts(host.shape())) {
-                throw new InvalidInputException("Input '" + host.name() + "' has shape "
-                        + java.util.Arrays.toString(host.shape()) + " but the signature expects "
-                        + spec.describe() + ".");
-            }
-            out.add(host);
-        }
-        for (String name : signature.inputs().keySet()) {
-            if (!seen.contains(name)) {
-                throw new InvalidInputException(
-                        "Input '" + name + "' of signature '" + signature.name() + "' is missing.");
-            }
-        }
-        return out;
-    }
-
-    static List<String> wantedOutputs(LoadedModel.SignatureSpec signature, InferenceRequest request) {
+    static List<String> wantedOutputs(String signatureName, Signature signature, InferenceRequest request) {
+        List<String> all = signature.outputs().stream().map(TensorSpec::name).toList();
         if (request.outputs() == null || request.outputs().isEmpty()) {
-            return new ArrayList<>(signature.outputs().keySet());
+            return all;
         }
         List<String> names = new ArrayList<>();
         for (InferenceRequest.RequestedOutput output : request.outputs()) {
-            if (output == null || !signature.outputs().containsKey(output.name())) {
-                throw new InvalidInputException("Signature '" + signature.name() + "' has no output '"
-                        + (output == null ? null : output.name()) + "'; its outputs are "
-                        + signature.outputs().keySet() + ".");
+            if (output == null || signature.output(output.name()).isEmpty()) {
+                throw InvalidInputException.mismatch("Signature '" + signatureName + "' has no output '"
+                        + (output == null ? null : output.name()) + "'; its outputs are " + all + ".");
             }
             if (!names.contains(output.name())) {
                 names.add(output.name());

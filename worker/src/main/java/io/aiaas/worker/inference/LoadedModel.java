@@ -1,35 +1,41 @@
 package io.aiaas.worker.inference;
 
 import io.aiaas.common.archive.SavedModelArchive;
+import io.aiaas.common.oip.Datatype;
+import io.aiaas.common.oip.Signature;
+import io.aiaas.common.oip.TensorSpec;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.proto.SignatureDef;
+import org.tensorflow.proto.TensorInfo;
+import org.tensorflow.proto.TensorShapeProto;
 
-/** A SavedModel loaded into TensorFlow, with its signatures as the proto describes them. */
+/** A SavedModel loaded into TensorFlow, with its callable signatures as the proto describes them. */
 public final class LoadedModel implements AutoCloseable {
-    /** Not a signature a tenant can call. */
-    static final String INIT_OP = "__saved_model_init_op";
-
     private final String key;
     private final SavedModelBundle bundle;
     private final Path directory;
-    private final Map<String, SignatureSpec> signatures;
+    private final SortedMap<String, Signature> signatures;
 
     private LoadedModel(String key, SavedModelBundle bundle, Path directory) {
         this.key = key;
         this.bundle = bundle;
         this.directory = directory;
-        Map<String, SignatureSpec> specs = new LinkedHashMap<>();
+        SortedMap<String, Signature> callable = new TreeMap<>();
         bundle.metaGraphDef().getSignatureDefMap().forEach((name, def) -> {
-            if (!INIT_OP.equals(name)) {
-                specs.put(name, SignatureSpec.of(name, def));
+            if (Signature.callable(name)) {
+                callable.put(name, signatureOf(def));
             }
         });
-        this.signatures = Collections.unmodifiableMap(specs);
+        this.signatures = Collections.unmodifiableSortedMap(callable);
     }
 
     /**
@@ -63,7 +69,8 @@ public final class LoadedModel implements AutoCloseable {
         return bundle;
     }
 
-    public Map<String, SignatureSpec> signatures() {
+    /** The callable signatures by name ({@code __saved_model_init_op} left out). */
+    public Map<String, Signature> signatures() {
         return signatures;
     }
 
@@ -75,14 +82,27 @@ public final class LoadedModel implements AutoCloseable {
         }
     }
 
-    /** A signature's inputs and outputs, in the proto's order. */
-    public record SignatureSpec(String name, Map<String, TensorSpec> inputs, Map<String, TensorSpec> outputs) {
-        static SignatureSpec of(String name, SignatureDef def) {
-            Map<String, TensorSpec> in = new LinkedHashMap<>();
-            def.getInputsMap().forEach((k, v) -> in.put(k, TensorSpec.of(k, v)));
-            Map<String, TensorSpec> out = new LinkedHashMap<>();
-            def.getOutputsMap().forEach((k, v) -> out.put(k, TensorSpec.of(k, v)));
-            return new SignatureSpec(name, Collections.unmodifiableMap(in), Collections.unmodifiableMap(out));
-        }
+    static Signature signatureOf(SignatureDef def) {
+        return new Signature(tensors(def.getInputsMap()), tensors(def.getOutputsMap()));
+    }
+
+    /**
+     * The tensors of one side of a signature, sorted by name as model-service lists them. TensorFlow Java's own
+     * {@code Shape} shows an unknown rank as a scalar, so the rank is taken from the proto's {@code unknown_rank}.
+     */
+    private static List<TensorSpec> tensors(Map<String, TensorInfo> infos) {
+        List<TensorSpec> out = new ArrayList<>();
+        infos.forEach((name, info) -> {
+            TensorShapeProto shape = info.getTensorShape();
+            List<Long> dims = info.hasTensorShape() && !shape.getUnknownRank()
+                    ? shape.getDimList().stream()
+                            .map(TensorShapeProto.Dim::getSize)
+                            .toList()
+                    : null;
+            out.add(new TensorSpec(
+                    name, Datatype.fromTensorflow(info.getDtype().name()).orElse(null), dims));
+        });
+        out.sort(Comparator.comparing(TensorSpec::name));
+        return out;
     }
 }

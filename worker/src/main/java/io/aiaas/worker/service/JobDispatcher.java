@@ -1,9 +1,9 @@
 package io.aiaas.worker.service;
 
 import io.aiaas.common.events.JobRequest;
+import io.aiaas.common.oip.InvalidInputException;
 import io.aiaas.worker.client.ArtifactUnavailableException;
 import io.aiaas.worker.client.ModelServiceUnavailableException;
-import io.aiaas.worker.inference.InvalidInputException;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Singleton;
 import java.util.List;

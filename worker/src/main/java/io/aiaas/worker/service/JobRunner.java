@@ -11,7 +11,7 @@ public interface JobRunner {
     /**
      * Runs the job.
      *
-     * @throws JobFailedException or {@link io.aiaas.worker.inference.InvalidInputException} when it cannot succeed
+     * @throws JobFailedException or {@link io.aiaas.common.oip.InvalidInputException} when it cannot succeed
      * @throws io.aiaas.worker.client.ModelServiceUnavailableException when it should be retried later
      */
     JobOutcome run(JobRequest job);

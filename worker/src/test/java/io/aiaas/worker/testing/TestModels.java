@@ -1,9 +1,9 @@
 package io.aiaas.worker.testing;
 
+import io.aiaas.infra.testing.SharedTestData;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
@@ -12,22 +12,12 @@ import java.util.zip.ZipOutputStream;
 public final class TestModels {
     private TestModels() {}
 
-    /** The Python-exported SavedModel of the workplace, or null (with a loud line) where it is absent. */
+    /**
+     * The Python-exported SavedModel of the workplace: absent, a loud skip, or a failure under {@code CI=true}
+     * ({@link SharedTestData}).
+     */
     public static Path pythonSavedModel() {
-        String root = System.getenv("AIAAS_TESTDATA");
-        List<Path> candidates = root != null && !root.isBlank()
-                ? List.of(Path.of(root, "python-savedmodel"))
-                : List.of(
-                        Path.of("../shared/testdata/python-savedmodel"),
-                        Path.of("../../shared/testdata/python-savedmodel"));
-        for (Path candidate : candidates) {
-            if (Files.isRegularFile(candidate.resolve("saved_model.pb"))) {
-                return candidate.toAbsolutePath().normalize();
-            }
-        }
-        System.out.println("SKIPPED: no Python-exported SavedModel at " + candidates
-                + " (set AIAAS_TESTDATA to the folder holding python-savedmodel)");
-        return null;
+        return SharedTestData.requirePythonSavedModel();
     }
 
     /** x·W + b computed in plain Java. */

@@ -23,6 +23,9 @@ public class InternalAuthFilter {
     @Inject
     CallerContext caller;
 
+    /** Made on first use from the service's verifier: applications without one never get here. */
+    private volatile VerifiedTokens tokens;
+
     @ServerRequestFilter(priority = Priorities.AUTHENTICATION)
     public Response authenticate(ContainerRequestContext request) {
         if (verifier.isUnsatisfied()) {
@@ -32,7 +35,7 @@ public class InternalAuthFilter {
         String token = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)
                 ? header.substring(7).trim()
                 : null;
-        var verified = verifier.get().verify(token);
+        var verified = tokens().verify(token);
         if (verified.isEmpty()) {
             return ProblemMappers.respond(ProblemMappers.problem(
                             ProblemType.UNAUTHORIZED, "A valid internal token is required.", request))
@@ -40,5 +43,19 @@ public class InternalAuthFilter {
         }
         caller.set(verified.get(), RequestIdFilters.requestId(request));
         return null;
+    }
+
+    private VerifiedTokens tokens() {
+        VerifiedTokens current = tokens;
+        if (current == null) {
+            synchronized (this) {
+                current = tokens;
+                if (current == null) {
+                    current = new VerifiedTokens(verifier.get());
+                    tokens = current;
+                }
+            }
+        }
+        return current;
     }
 }

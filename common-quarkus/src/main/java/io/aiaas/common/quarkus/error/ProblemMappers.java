@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import io.aiaas.common.error.ApiException;
+import io.aiaas.common.error.DatabaseFailures;
 import io.aiaas.common.error.Problem;
 import io.aiaas.common.error.ProblemType;
 import io.aiaas.common.quarkus.http.RequestIdFilters;
@@ -21,6 +22,9 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
  * The one place where exceptions become problem+json bodies. Details never carry stack traces, class names or SQL.
  */
 public class ProblemMappers {
+    /** {@code Retry-After} of a 503 for a database outage: long enough for a restart or a failover to finish. */
+    public static final int DATABASE_RETRY_AFTER_SECONDS = 5;
+
     private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
 
     @ServerExceptionMapper
@@ -34,6 +38,11 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response web(WebApplicationException e, ContainerRequestContext request) {
+        ApiException cause = apiCause(e);
+        if (cause != null) {
+            // raised while the body was read (a size limit): the framework wrapped it as an unreadable body
+            return api(cause, request);
+        }
         int status = e.getResponse() == null ? 500 : e.getResponse().getStatus();
         ProblemType type = ProblemType.forStatus(status);
         if (status >= 500) {
@@ -86,8 +95,9 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response jsonMapping(JsonMappingException e, ContainerRequestContext request) {
-        if (e.getCause() instanceof ApiException api) {
-            return api(api, request);
+        ApiException cause = apiCause(e);
+        if (cause != null) {
+            return api(cause, request);
         }
         String field = path(e);
         String detail = field.isEmpty() ? "The body could not be read." : "Field '" + field + "' is invalid.";
@@ -96,12 +106,35 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response json(JsonProcessingException e, ContainerRequestContext request) {
+        ApiException cause = apiCause(e);
+        if (cause != null) {
+            return api(cause, request);
+        }
         return respond(problem(ProblemType.INVALID_REQUEST, "The body is not valid JSON.", request))
                 .build();
     }
 
+    /**
+     * Everything else. A database that cannot be reached (down, refusing connections, out of connections) is a 503 the
+     * caller may retry, however deep in the cause chain the driver's or the pool's exception sits; the rest is a 500.
+     */
     @ServerExceptionMapper
     public Response unexpected(Throwable e, ContainerRequestContext request) {
+        ApiException cause = apiCause(e);
+        if (cause != null) {
+            return api(cause, request);
+        }
+        if (DatabaseFailures.isUnavailable(e)) {
+            // no stack trace: an outage fills the log with identical ones, and the cause says all there is
+            LOG.warnf(
+                    "request %s: the database is unavailable (%s)", RequestIdFilters.requestId(request), rootCause(e));
+            return respond(problem(
+                            ProblemType.UNAVAILABLE,
+                            "The service cannot reach its database right now; nothing was changed. Try again later.",
+                            request))
+                    .header("Retry-After", String.valueOf(DATABASE_RETRY_AFTER_SECONDS))
+                    .build();
+        }
         LOG.errorf(e, "request %s failed", RequestIdFilters.requestId(request));
         return respond(problem(ProblemType.INTERNAL, "The request could not be completed.", request))
                 .build();
@@ -114,6 +147,25 @@ public class ProblemMappers {
 
     public static Response.ResponseBuilder respond(Problem problem) {
         return Response.status(problem.status).type(Problem.MEDIA_TYPE).entity(problem);
+    }
+
+    /** An {@link ApiException} some framework wrapped on its way here, if any. */
+    private static ApiException apiCause(Throwable e) {
+        Throwable t = e.getCause();
+        for (int i = 0; i < 32 && t != null; i++, t = t.getCause()) {
+            if (t instanceof ApiException api) {
+                return api;
+            }
+        }
+        return null;
+    }
+
+    private static String rootCause(Throwable e) {
+        Throwable root = e;
+        for (int i = 0; i < 32 && root.getCause() != null && root.getCause() != root; i++) {
+            root = root.getCause();
+        }
+        return root.getClass().getSimpleName() + ": " + root.getMessage();
     }
 
     private static String path(JsonMappingException e) {

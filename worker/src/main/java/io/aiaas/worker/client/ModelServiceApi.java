@@ -1,0 +1,44 @@
+package io.aiaas.worker.client;
+
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import java.io.InputStream;
+import org.jboss.resteasy.reactive.RestResponse;
+
+/**
+ * model-service's internal endpoints the worker calls, as a Quarkus REST client. Every answer comes back whatever its
+ * status ({@link RestResponse}), so that {@link ModelServiceCalls} decides what a status means; an artifact's body is
+ * streamed ({@code RestResponse<InputStream>}), never held in memory.
+ */
+@Path("/")
+public interface ModelServiceApi {
+
+    @POST
+    @Path("internal/v1/jobs/{jobId}/claim")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    RestResponse<String> claim(
+            @PathParam("jobId") String jobId,
+            @HeaderParam("Authorization") String authorization,
+            @HeaderParam("X-Request-Id") String requestId,
+            String body);
+
+    @GET
+    @Path("internal/v1/artifacts/{modelId}/{version}")
+    @Produces({"application/zip", "application/gzip", "application/problem+json"})
+    RestResponse<InputStream> artifact(
+            @PathParam("modelId") String modelId,
+            @PathParam("version") int version,
+            @HeaderParam("Authorization") String authorization,
+            @HeaderParam("X-Request-Id") String requestId);
+
+    @GET
+    @Path("q/health/ready")
+    RestResponse<String> ready();
+}

@@ -1,0 +1,242 @@
+package io.aiaas.worker.client;
+
+import io.aiaas.common.archive.SavedModelArchive;
+import io.aiaas.common.error.ApiException;
+import io.aiaas.common.json.Json;
+import io.aiaas.worker.config.WorkerConfig;
+import io.aiaas.worker.config.WorkerIdentity;
+import io.quarkus.rest.client.reactive.QuarkusRestClientBuilder;
+import io.vertx.core.http.HttpClientOptions;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.ws.rs.ProcessingException;
+import jakarta.ws.rs.ext.ContextResolver;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ConnectException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.temporal.ChronoUnit;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.microprofile.faulttolerance.CircuitBreaker;
+import org.eclipse.microprofile.faulttolerance.Retry;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.RestResponse;
+
+/**
+ * The calls to model-service with their fault tolerance: a few quick retries for failures that a second try may not
+ * meet (model-service restarting, a connection refused), and a circuit breaker per call that stops calling a
+ * model-service which keeps failing, so jobs wait on Kafka rather than hammer it. Timeouts are the REST client's: a
+ * claim must answer within {@code aiaas.worker.http.request-timeout}; an artifact's body may take as long as it
+ * needs but must not stall longer than {@code aiaas.worker.http.artifact-read-timeout}.
+ *
+ * <p>The public {@link ModelServiceClient} and {@link ArtifactClient} turn what the breaker throws into
+ * {@link ModelServiceUnavailableException}, so their callers see one kind of transient failure.
+ */
+@ApplicationScoped
+public class ModelServiceCalls {
+    private static final Logger LOG = Logger.getLogger(ModelServiceCalls.class);
+
+    /** A claim whose request may have reached model-service: retrying it could count an attempt twice. */
+    static final class ClaimOutcomeUnknown extends ModelServiceUnavailableException {
+        ClaimOutcomeUnknown(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** The archive of a version as downloaded, checked against model-service's checksum. */
+    record Download(SavedModelArchive.Format format, String sha256) {}
+
+    private final ModelServiceApi calls;
+    private final ModelServiceApi downloads;
+    private final ServiceTokens tokens;
+    private final WorkerIdentity identity;
+
+    public ModelServiceCalls(WorkerConfig config, ServiceTokens tokens, WorkerIdentity identity) {
+        URI base = URI.create(config.modelServiceUrl());
+        long connect = config.http().connectTimeout().toMillis();
+        // every status is an answer to interpret here, not an exception of the client's own
+        this.calls = QuarkusRestClientBuilder.newBuilder()
+                .baseUri(base)
+                .connectTimeout(connect, TimeUnit.MILLISECONDS)
+                .readTimeout(config.http().requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .disableDefaultMapper(true)
+                .build(ModelServiceApi.class);
+        // The client's read timeout ends when the answer's head arrives; a stalled body is cut by the connection's
+        // idle timeout instead, which counts silence in either direction.
+        long idle = config.http().artifactReadTimeout().toMillis();
+        this.downloads = QuarkusRestClientBuilder.newBuilder()
+                .baseUri(base)
+                .connectTimeout(connect, TimeUnit.MILLISECONDS)
+                .readTimeout(idle, TimeUnit.MILLISECONDS)
+                .register(new ConnectionOptions((int) connect, idle))
+                .disableDefaultMapper(true)
+                .build(ModelServiceApi.class);
+        this.tokens = tokens;
+        this.identity = identity;
+    }
+
+    /**
+     * Claims {@code jobId}. Retried only when the claim surely did not count (refused connection, an answered 5xx or
+     * 429); a timeout is left to the job loop, whose redelivery claims again as the next attempt.
+     */
+    @Retry(
+            maxRetries = 2,
+            delay = 200,
+            jitter = 100,
+            delayUnit = ChronoUnit.MILLIS,
+            retryOn = ModelServiceUnavailableException.class,
+            abortOn = ClaimOutcomeUnknown.class)
+    @CircuitBreaker(
+            requestVolumeThreshold = 8,
+            failureRatio = 0.75,
+            delay = 10,
+            delayUnit = ChronoUnit.SECONDS,
+            failOn = ModelServiceUnavailableException.class)
+    public ClaimResult claim(String jobId, String tenantId, String requestId) {
+        RestResponse<String> response;
+        try {
+            response = calls.claim(
+                    jobId, bearer(tenantId, requestId), requestId, Json.write(Map.of("workerId", identity.workerId())));
+        } catch (ProcessingException e) {
+            if (refusedConnection(e)) {
+                throw new ModelServiceUnavailableException("claim of " + jobId + " failed: " + rootMessage(e), e);
+            }
+            throw new ClaimOutcomeUnknown("claim of " + jobId + " got no answer: " + rootMessage(e), e);
+        }
+        int status = response.getStatus();
+        if (status == 200) {
+            try {
+                return Json.mapper().readValue(response.getEntity(), ClaimResult.class);
+            } catch (IOException e) {
+                throw new ClaimOutcomeUnknown("unreadable claim answer for " + jobId, e);
+            }
+        }
+        if (status == 404) {
+            LOG.warnf("model-service does not know job %s; skipping it", jobId);
+            return new ClaimResult(false, 0, "unknown");
+        }
+        // 401/403 are a configuration fault of this installation, 5xx and 429 pass: either way the job waits.
+        throw new ModelServiceUnavailableException("claim of " + jobId + " answered HTTP " + status);
+    }
+
+    /**
+     * Downloads a version's archive to {@code file}, checking it against {@code X-Artifact-Sha256}. Retried once
+     * (a download is idempotent); a damaged transfer counts as a failure to retry.
+     *
+     * @throws ArtifactUnavailableException when the artifact is gone or of an unknown format (not retried)
+     */
+    @Retry(maxRetries = 1, delay = 500, delayUnit = ChronoUnit.MILLIS, retryOn = ModelServiceUnavailableException.class)
+    @CircuitBreaker(
+            requestVolumeThreshold = 4,
+            failureRatio = 0.75,
+            delay = 10,
+            delayUnit = ChronoUnit.SECONDS,
+            failOn = ModelServiceUnavailableException.class)
+    public Download download(String modelId, int version, String tenantId, String requestId, Path file) {
+        String what = "artifact " + modelId + "/" + version;
+        RestResponse<InputStream> response;
+        try {
+            response = downloads.artifact(modelId, version, bearer(tenantId, requestId), requestId);
+        } catch (ProcessingException e) {
+            throw new ModelServiceUnavailableException("download of " + what + " failed: " + rootMessage(e), e);
+        }
+        try (InputStream body = response.getEntity()) {
+            int status = response.getStatus();
+            if (status == 404 || status == 410) {
+                throw new ArtifactUnavailableException("The model version's artifact is no longer available.");
+            }
+            if (status != 200) {
+                throw new ModelServiceUnavailableException(what + " answered HTTP " + status);
+            }
+            SavedModelArchive.Format format;
+            try {
+                format = SavedModelArchive.Format.fromContentType(response.getHeaderString("Content-Type"));
+            } catch (ApiException e) {
+                throw new ArtifactUnavailableException("The model version's artifact has an unknown format.");
+            }
+            String expected = response.getHeaderString(ArtifactClient.SHA256_HEADER);
+            String actual = copy(body, file);
+            if (expected == null || !expected.trim().equalsIgnoreCase(actual)) {
+                throw new ModelServiceUnavailableException(
+                        what + " does not match its checksum (expected " + expected + ", got " + actual + ")");
+            }
+            return new Download(format, actual);
+        } catch (IOException | ProcessingException e) {
+            // the body stalled past the read timeout, or the connection broke
+            throw new ModelServiceUnavailableException("download of " + what + " failed: " + rootMessage(e), e);
+        }
+    }
+
+    /** Whether model-service answers its readiness probe; never retried, never broken: it is a probe. */
+    public boolean ready() {
+        try {
+            return calls.ready().getStatus() == 200;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** Vert.x options of the download client's connections: the connect timeout and an idle timeout. */
+    private static final class ConnectionOptions implements ContextResolver<HttpClientOptions> {
+        private final int connectMillis;
+        private final long idleMillis;
+
+        ConnectionOptions(int connectMillis, long idleMillis) {
+            this.connectMillis = connectMillis;
+            this.idleMillis = idleMillis;
+        }
+
+        @Override
+        public HttpClientOptions getContext(Class<?> type) {
+            return new HttpClientOptions()
+                    .setConnectTimeout(connectMillis)
+                    .setIdleTimeout((int) idleMillis)
+                    .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private String bearer(String tenantId, String requestId) {
+        return "Bearer " + tokens.forModelService(tenantId, requestId);
+    }
+
+    private static String copy(InputStream body, Path file) throws IOException {
+        MessageDigest sha256;
+        try {
+            sha256 = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        if (body == null) {
+            throw new IOException("no body");
+        }
+        try (InputStream in = new DigestInputStream(body, sha256);
+                OutputStream out = Files.newOutputStream(file)) {
+            in.transferTo(out);
+        }
+        return HexFormat.of().formatHex(sha256.digest());
+    }
+
+    private static boolean refusedConnection(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ConnectException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getClass().getSimpleName() + ": " + root.getMessage();
+    }
+}
