@@ -116,6 +116,8 @@ class StreamingAndFailureTest {
                         503,
                         "unavailable")
                 .header("Retry-After", "2");
+        // the gateway's own idle timeout is no stale connection: the call is not sent again
+        assertEquals(1, StandIns.modelService.received().size());
     }
 
     /**

@@ -83,6 +83,8 @@ public class ServiceProxy {
     private final Tracer tracer;
     private final TextMapPropagator propagator;
     private final int retryAfterSeconds;
+    private final long idleNanos;
+    private final long eventStreamIdleNanos;
 
     public ServiceProxy(Vertx vertx, GatewayConfig config, InternalTokenIssuer tokens, OpenTelemetry telemetry) {
         this.tokens = tokens;
@@ -94,6 +96,8 @@ public class ServiceProxy {
         targets.put(Upstream.TENANT_SERVICE, Target.of(config.tenantServiceUrl()));
         targets.put(Upstream.MODEL_SERVICE, Target.of(config.modelServiceUrl()));
         GatewayConfig.Timeouts timeouts = config.timeouts();
+        this.idleNanos = timeouts.idle().toNanos();
+        this.eventStreamIdleNanos = timeouts.eventStreamIdle().toNanos();
         // Event streams hold a connection each for their whole life: a pool of their own, so they never make
         // ordinary calls wait for a connection.
         this.calls = client(
@@ -167,8 +171,9 @@ public class ServiceProxy {
                 .setAttribute(SERVER_PORT, target.port())
                 .startSpan();
         propagator.inject(Context.current().with(span), options, HEADER_SETTER);
-        HttpClient client = isEventStream(in) ? eventStreams : calls;
-        new Exchange(rc, route.upstream(), hasBody, bodyLimit, length == null, span).start(client, options);
+        boolean eventStream = isEventStream(in);
+        new Exchange(rc, route.upstream(), hasBody, bodyLimit, length == null, span)
+                .start(eventStream ? eventStreams : calls, options, eventStream ? eventStreamIdleNanos : idleNanos);
     }
 
     private static final AttributeKey<String> HTTP_METHOD = AttributeKey.stringKey("http.request.method");
@@ -185,6 +190,9 @@ public class ServiceProxy {
         String accept = in.getHeader(HttpHeaders.ACCEPT);
         return in.path().endsWith("/events") || (accept != null && accept.contains("text/event-stream"));
     }
+
+    /** Attempts after the first for a GET or HEAD whose connection the service closed before answering. */
+    private static final int RETRIES = 2;
 
     /** One forwarded call: its state, so failures on either side end it once. */
     private final class Exchange {
@@ -210,11 +218,13 @@ public class ServiceProxy {
             this.chunked = chunked;
         }
 
-        void start(HttpClient client, RequestOptions options) {
-            start(client, options, true);
+        /** Sends the call; {@code idleNanos} is the client's idle timeout (a close after it is ours, not the service's). */
+        void start(HttpClient client, RequestOptions options, long idleNanos) {
+            start(client, options, idleNanos, RETRIES);
         }
 
-        private void start(HttpClient client, RequestOptions options, boolean mayRetry) {
+        private void start(HttpClient client, RequestOptions options, long idleNanos, int retries) {
+            long sentAt = System.nanoTime();
             client.request(options).onComplete(opened -> {
                 if (opened.failed()) {
                     unreachable(opened.cause());
@@ -227,10 +237,17 @@ public class ServiceProxy {
                 call.response().onComplete(answer -> {
                     if (answer.succeeded()) {
                         relay(answer.result());
-                    } else if (mayRetry && !answered && retriable(answer.cause())) {
-                        // A kept-alive connection the service had just closed: the request never reached it, so a
-                        // request without side effects goes again, once, on another connection.
-                        start(client, options, false);
+                    } else if (retries > 0
+                            && !answered
+                            && System.nanoTime() - sentAt < idleNanos
+                            && retriable(answer.cause())) {
+                        // The service closed the connection before answering, and before our idle timeout could: a
+                        // kept-alive connection it had just closed. A request without side effects goes again, on
+                        // another connection.
+                        LOG.debugf(
+                                "request %s: %s closed the connection, sending again: %s",
+                                GatewayRequest.requestId(rc), upstream, answer.cause());
+                        start(client, options, idleNanos, retries - 1);
                     } else {
                         unreachable(answer.cause());
                     }
