@@ -73,6 +73,7 @@ public class KeyVerificationCache {
                 .maximumWeight(config.maxEntries())
                 .weigher((String hash, VerifiedKey key) -> 1)
                 .refreshAfterWrite(config.refreshAfter())
+                .expireAfterAccess(config.forgetUnusedAfter())
                 .ticker(ticker)
                 .executor(executor)
                 .buildAsync(new Loader());

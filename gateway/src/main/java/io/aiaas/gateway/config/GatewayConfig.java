@@ -55,12 +55,19 @@ public interface GatewayConfig {
 
     /** The cache of tenant-service's key verifications (see docs/internal-contracts.md, "Key cache"). */
     interface KeyCache {
-        /** Live keys kept at most; the least valuable are evicted beyond it, never all at once. */
-        @WithDefault("100000")
+        /**
+         * Live keys kept at most (each with its identity and internal tokens, a few KB); the least valuable are evicted
+         * beyond it, never all at once.
+         */
+        @WithDefault("10000")
         long maxEntries();
 
+        /** A live key not used for this long is forgotten (its memory is better spent elsewhere). */
+        @WithDefault("10m")
+        Duration forgetUnusedAfter();
+
         /** Unknown keys remembered at most, in a cache of their own so made-up keys never evict a live one. */
-        @WithDefault("100000")
+        @WithDefault("50000")
         long unknownMaxEntries();
 
         /** How long an unknown key is remembered: a made-up key costs one look-up per this period at most. */

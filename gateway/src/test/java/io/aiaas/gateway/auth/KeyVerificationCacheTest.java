@@ -313,6 +313,11 @@ class KeyVerificationCacheTest {
             }
 
             @Override
+            public Duration forgetUnusedAfter() {
+                return Duration.ofMinutes(10);
+            }
+
+            @Override
             public long unknownMaxEntries() {
                 return 100_000;
             }
