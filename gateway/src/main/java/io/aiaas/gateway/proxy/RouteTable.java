@@ -12,8 +12,8 @@ import java.util.Optional;
 public class RouteTable {
 
     /**
-     * A path prefix and its routes; {@code uploads} names the path under the prefix (one segment, then this suffix)
-     * whose POST carries an upload rather than a JSON body.
+     * A path prefix and its routes; {@code uploadSuffix} names the path under the prefix whose POST carries an upload
+     * rather than a JSON body: the prefix itself ({@code ""}) or one segment below it, then the suffix.
      */
     private record Entry(
             String prefix, Optional<Route> read, Optional<Route> write, String uploadSuffix, Optional<Route> upload) {
@@ -123,7 +123,7 @@ public class RouteTable {
         return Optional.empty();
     }
 
-    /** The path prefixes of the public routes, each with who serves it (for the OpenAPI document's checks). */
+    /** The path prefixes of the public routes, most specific first. */
     public List<String> prefixes() {
         return ENTRIES.stream().map(Entry::prefix).toList();
     }

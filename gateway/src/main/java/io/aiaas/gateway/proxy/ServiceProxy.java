@@ -64,6 +64,16 @@ public class ServiceProxy {
     /** The caller's own {@code X-Request-Id}, passed on for correlation beside the gateway's. */
     public static final String CLIENT_REQUEST_ID_HEADER = "X-Client-Request-Id";
 
+    private static final AttributeKey<String> HTTP_METHOD = AttributeKey.stringKey("http.request.method");
+    private static final AttributeKey<String> SERVER_ADDRESS = AttributeKey.stringKey("server.address");
+    private static final AttributeKey<Long> SERVER_PORT = AttributeKey.longKey("server.port");
+    private static final AttributeKey<Long> HTTP_STATUS = AttributeKey.longKey("http.response.status_code");
+    private static final TextMapSetter<RequestOptions> HEADER_SETTER =
+            (options, name, value) -> options.putHeader(name, value);
+
+    /** Attempts after the first for a GET or HEAD whose connection the service closed before answering. */
+    private static final int RETRIES = 2;
+
     private record Target(String host, int port, boolean ssl, String pathPrefix) {
         static Target of(URI base) {
             boolean ssl = "https".equalsIgnoreCase(base.getScheme());
@@ -176,13 +186,6 @@ public class ServiceProxy {
                 .start(eventStream ? eventStreams : calls, options, eventStream ? eventStreamIdleNanos : idleNanos);
     }
 
-    private static final AttributeKey<String> HTTP_METHOD = AttributeKey.stringKey("http.request.method");
-    private static final AttributeKey<String> SERVER_ADDRESS = AttributeKey.stringKey("server.address");
-    private static final AttributeKey<Long> SERVER_PORT = AttributeKey.longKey("server.port");
-    private static final AttributeKey<Long> HTTP_STATUS = AttributeKey.longKey("http.response.status_code");
-    private static final TextMapSetter<RequestOptions> HEADER_SETTER =
-            (options, name, value) -> options.putHeader(name, value);
-
     private static boolean isEventStream(HttpServerRequest in) {
         if (in.method() != HttpMethod.GET) {
             return false;
@@ -190,9 +193,6 @@ public class ServiceProxy {
         String accept = in.getHeader(HttpHeaders.ACCEPT);
         return in.path().endsWith("/events") || (accept != null && accept.contains("text/event-stream"));
     }
-
-    /** Attempts after the first for a GET or HEAD whose connection the service closed before answering. */
-    private static final int RETRIES = 2;
 
     /** One forwarded call: its state, so failures on either side end it once. */
     private final class Exchange {
