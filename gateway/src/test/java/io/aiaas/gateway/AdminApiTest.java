@@ -22,7 +22,11 @@ import org.junit.jupiter.api.Test;
 /** Administrators on /admin/v1, with tokens from a real Keycloak. */
 @QuarkusTest
 @QuarkusTestResource(StandIns.class)
-@QuarkusTestResource(value = InfraTestResource.class, initArgs = @ResourceArg(name = "keycloak", value = "true"))
+// Keycloak only for this class: the other gateway tests start without waiting for it.
+@QuarkusTestResource(
+        value = InfraTestResource.class,
+        initArgs = @ResourceArg(name = "keycloak", value = "true"),
+        restrictToAnnotatedClass = true)
 class AdminApiTest {
 
     @BeforeEach
@@ -55,7 +59,27 @@ class AdminApiTest {
         assertNull(internal.tid());
         assertEquals(List.of(Scopes.ROLE_PLATFORM_ADMIN), internal.roles());
         assertTrue(internal.scp().isEmpty());
-        assertEquals("req-admin-1", internal.rid());
+        assertNull(internal.rid());
+        assertNull(internal.plan());
+        assertEquals("req-admin-1", r.header("X-Client-Request-Id"));
+    }
+
+    /** Keycloak's issuer no longer follows the host name a token was requested through. */
+    @Test
+    void tokenRequestedThroughTheLoopbackAddressIsAccepted() {
+        String token = InfraTestResource.keycloak().passwordGrant("admin", "admin", "127.0.0.1");
+        given().header("Authorization", "Bearer " + token)
+                .get("/admin/v1/tenants")
+                .then()
+                .statusCode(200);
+        assertEquals("/admin/v1/tenants", StandIns.tenantService.last().path());
+        String noRole = InfraTestResource.keycloak().passwordGrant("no-role", "no-role", "127.0.0.1");
+        problem(
+                given().header("Authorization", "Bearer " + noRole)
+                        .get("/admin/v1/tenants")
+                        .then(),
+                403,
+                "forbidden");
     }
 
     @Test

@@ -83,13 +83,27 @@ class StreamingAndFailureTest {
         }
     }
 
+    /** Readiness is the gateway's own: services being down must not take every replica out of rotation. */
+    @Test
+    void readinessStaysUpWithBothServicesDown() throws IOException {
+        StandIns.tenantService.stop();
+        StandIns.modelService.stop();
+        try {
+            given().get("/q/health/ready").then().statusCode(200).body("status", org.hamcrest.Matchers.equalTo("UP"));
+            given().get("/q/health/live").then().statusCode(200);
+        } finally {
+            StandIns.tenantService.start();
+            StandIns.modelService.start();
+        }
+    }
+
     @Test
     void slowUpstreamIs503() {
         String key = StandIns.registerKey(List.of(Scopes.MODELS_READ));
-        // the stand-in never answers: the client sees 503 once the configured response timeout is over
+        // the stand-in stays silent: the client sees 503 once the connection has been idle for the configured 3 s
         StandIns.modelService.answerWith((r, exchange) -> {
             try {
-                Thread.sleep(6500);
+                Thread.sleep(4500);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -102,6 +116,8 @@ class StreamingAndFailureTest {
                         503,
                         "unavailable")
                 .header("Retry-After", "2");
+        // the gateway's own idle timeout is no stale connection: the call is not sent again
+        assertEquals(1, StandIns.modelService.received().size());
     }
 
     /**

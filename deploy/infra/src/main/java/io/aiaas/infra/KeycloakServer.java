@@ -158,7 +158,10 @@ public final class KeycloakServer implements AutoCloseable {
         }
     }
 
-    /** {@code http://localhost:<port>/realms/aiaas}, the issuer of the realm's tokens. */
+    /**
+     * {@code http://localhost:<port>/realms/aiaas}, the issuer of the realm's tokens, fixed by Keycloak's
+     * {@code --hostname} whatever host name a token was requested through.
+     */
     public String realmUrl() {
         return "http://localhost:" + port + "/realms/" + REALM;
     }
@@ -169,6 +172,14 @@ public final class KeycloakServer implements AutoCloseable {
 
     /** An access token for the user, from the public client {@code aiaas-cli} (resource owner password grant). */
     public String passwordGrant(String username, String password) {
+        return passwordGrant(username, password, "localhost");
+    }
+
+    /**
+     * As {@link #passwordGrant(String, String)}, asked through another name of this machine (such as
+     * {@code 127.0.0.1}); the token's issuer is still {@link #realmUrl()}.
+     */
+    public String passwordGrant(String username, String password, String hostName) {
         String form = Map.of(
                         "grant_type", "password",
                         "client_id", CLI_CLIENT,
@@ -178,7 +189,9 @@ public final class KeycloakServer implements AutoCloseable {
                 .stream()
                 .map(e -> e.getKey() + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
                 .collect(Collectors.joining("&"));
-        HttpRequest request = HttpRequest.newBuilder(URI.create(realmUrl() + "/protocol/openid-connect/token"))
+        URI tokenEndpoint =
+                URI.create("http://" + hostName + ":" + port + "/realms/" + REALM + "/protocol/openid-connect/token");
+        HttpRequest request = HttpRequest.newBuilder(tokenEndpoint)
                 .timeout(Duration.ofSeconds(30))
                 .header("Content-Type", "application/x-www-form-urlencoded")
                 .POST(HttpRequest.BodyPublishers.ofString(form))
@@ -267,6 +280,11 @@ public final class KeycloakServer implements AutoCloseable {
                 "start-dev",
                 "--http-host=127.0.0.1",
                 "--http-port=" + port,
+                // Hostname v2: the issuer of every token is this URL whatever name a client used to ask for it
+                // (localhost, 127.0.0.1, the machine's name); the back-channel endpoints (keys, token) follow the
+                // name the caller used, so a gateway may reach Keycloak through any address.
+                "--hostname=http://localhost:" + port,
+                "--hostname-backchannel-dynamic=true",
                 "--db=dev-mem"));
         if (importRealm) {
             command.add("--import-realm");

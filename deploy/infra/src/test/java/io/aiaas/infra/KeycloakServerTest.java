@@ -32,6 +32,11 @@ class KeycloakServerTest {
         assertTrue(admin.contains("\"iss\":\"" + kc.realmUrl() + "\""), admin);
         assertTrue(realmRoles(admin).contains("\"platform-admin\""), admin);
 
+        String viaLoopbackAddress = payload(kc.passwordGrant("admin", InfraTestResource.ADMIN_PASSWORD, "127.0.0.1"));
+        assertTrue(
+                viaLoopbackAddress.contains("\"iss\":\"" + kc.realmUrl() + "\""),
+                "the issuer does not follow the host name the token was requested through: " + viaLoopbackAddress);
+
         String noRole = payload(kc.passwordGrant("no-role", "no-role"));
         assertTrue(noRole.contains("\"preferred_username\":\"no-role\""), noRole);
         assertFalse(realmRoles(noRole).contains("platform-admin"), noRole);

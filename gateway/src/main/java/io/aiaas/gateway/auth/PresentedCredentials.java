@@ -1,6 +1,7 @@
 package io.aiaas.gateway.auth;
 
-import jakarta.ws.rs.core.HttpHeaders;
+import io.aiaas.common.auth.ApiKeys;
+import io.vertx.core.MultiMap;
 
 /**
  * The credentials a request carries: a bearer value from {@code Authorization} and an {@code X-API-Key}. Neither is
@@ -10,8 +11,8 @@ public record PresentedCredentials(String bearer, String apiKeyHeader) {
     public static final String API_KEY_HEADER = "X-API-Key";
     private static final String BEARER = "Bearer ";
 
-    public static PresentedCredentials of(HttpHeaders headers) {
-        return of(headers.getHeaderString(HttpHeaders.AUTHORIZATION), headers.getHeaderString(API_KEY_HEADER));
+    public static PresentedCredentials of(MultiMap headers) {
+        return of(headers.get("Authorization"), headers.get(API_KEY_HEADER));
     }
 
     public static PresentedCredentials of(String authorization, String apiKeyHeader) {
@@ -35,7 +36,7 @@ public record PresentedCredentials(String bearer, String apiKeyHeader) {
 
     /** Whether anything here looks like an API key (which the admin API refuses before any token check). */
     public boolean looksLikeApiKey() {
-        return apiKeyHeader != null || (bearer != null && bearer.startsWith(io.aiaas.common.auth.ApiKeys.PREFIX));
+        return apiKeyHeader != null || (bearer != null && bearer.startsWith(ApiKeys.PREFIX));
     }
 
     private static String blankToNull(String s) {

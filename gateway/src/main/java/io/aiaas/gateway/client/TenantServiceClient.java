@@ -1,97 +1,125 @@
 package io.aiaas.gateway.client;
 
-import io.aiaas.common.auth.InternalToken;
-import io.aiaas.common.auth.InternalTokenSigner;
-import io.aiaas.common.auth.Scopes;
 import io.aiaas.common.error.ApiException;
-import io.aiaas.common.json.Json;
+import io.aiaas.gateway.auth.InternalTokenIssuer;
 import io.aiaas.gateway.config.GatewayConfig;
+import io.quarkus.rest.client.reactive.QuarkusRestClientBuilder;
+import io.smallrye.faulttolerance.api.TypedGuard;
+import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.util.List;
-import java.util.Map;
+import jakarta.enterprise.util.TypeLiteral;
+import jakarta.ws.rs.core.Response;
+import java.net.ConnectException;
+import java.time.temporal.ChronoUnit;
 import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenException;
 import org.jboss.logging.Logger;
 
-/** tenant-service's internal API as the gateway uses it: verifying API keys by their hash. */
+/**
+ * Verifies API keys with tenant-service ({@code POST /internal/v1/api-keys/verify}), non-blocking, guarded by a
+ * timeout per attempt, retries of failed connections only, and a circuit breaker that answers at once while
+ * tenant-service is down. Whatever goes wrong becomes a 503 with {@code Retry-After}.
+ */
 @ApplicationScoped
 public class TenantServiceClient {
     private static final Logger LOG = Logger.getLogger(TenantServiceClient.class);
-    static final String VERIFY_PATH = "/internal/v1/api-keys/verify";
 
-    private final HttpClient http;
-    private final InternalTokenSigner signer;
-    private final GatewayConfig config;
-    private final URI verifyUri;
+    /** tenant-service answered, but neither "this key" nor "no such key". */
+    static final class UnexpectedAnswer extends RuntimeException {
+        UnexpectedAnswer(String message) {
+            super(message, null, false, false);
+        }
+    }
 
-    public TenantServiceClient(HttpClient http, InternalTokenSigner signer, GatewayConfig config) {
-        this.http = http;
-        this.signer = signer;
-        this.config = config;
-        this.verifyUri = config.tenantServiceUrl().resolve(VERIFY_PATH);
+    private final TenantServiceApi api;
+    private final InternalTokenIssuer tokens;
+    private final TypedGuard<Uni<Optional<KeyVerification>>> guard;
+    private final int retryAfterSeconds;
+
+    public TenantServiceClient(GatewayConfig config, InternalTokenIssuer tokens) {
+        this.tokens = tokens;
+        this.retryAfterSeconds = config.retryAfterSeconds();
+        GatewayConfig.KeyVerification verification = config.keyVerification();
+        this.api = QuarkusRestClientBuilder.newBuilder()
+                .baseUri(config.tenantServiceUrl())
+                .connectTimeout(config.timeouts().connect().toMillis(), TimeUnit.MILLISECONDS)
+                .readTimeout(verification.timeout().toMillis(), TimeUnit.MILLISECONDS)
+                // 404 is an answer here ("no such key"), not an exception
+                .disableDefaultMapper(true)
+                .build(TenantServiceApi.class);
+        this.guard = TypedGuard.create(new TypeLiteral<Uni<Optional<KeyVerification>>>() {})
+                .withDescription("tenant-service key verification")
+                .withRetry()
+                .maxRetries(verification.connectRetries())
+                .delay(verification.retryDelay().toMillis(), ChronoUnit.MILLIS)
+                .whenException(TenantServiceClient::isConnectFailure)
+                .done()
+                .withCircuitBreaker()
+                .name("tenant-service-key-verification")
+                .requestVolumeThreshold(verification.circuitBreakerVolume())
+                .failureRatio(verification.circuitBreakerFailureRatio())
+                .delay(verification.circuitBreakerDelay().toMillis(), ChronoUnit.MILLIS)
+                .done()
+                .withTimeout()
+                .duration(verification.timeout().toMillis(), ChronoUnit.MILLIS)
+                .done()
+                .build();
     }
 
     /**
-     * The live key with this hash, or empty when tenant-service knows none (unknown, revoked or expired).
-     *
-     * @throws ApiException 503 when tenant-service cannot answer
+     * The live key with this hash, or empty when tenant-service knows none (unknown, revoked or expired); fails with
+     * an {@link ApiException} 503 when tenant-service cannot answer.
      */
-    public Optional<KeyVerification> verify(String keyHash, String requestId) {
-        String token = signer.sign(
-                InternalToken.AUDIENCE_TENANT_SERVICE,
-                InternalToken.ISSUER_GATEWAY,
-                null,
-                List.of(),
-                List.of(Scopes.ROLE_SERVICE),
-                requestId);
-        HttpRequest request = HttpRequest.newBuilder(verifyUri)
-                .timeout(config.timeouts().keyVerification())
-                .header("Authorization", "Bearer " + token)
-                .header("Content-Type", "application/json")
-                .header("Accept", "application/json")
-                .header("X-Request-Id", requestId)
-                .POST(HttpRequest.BodyPublishers.ofString(Json.write(Map.of("keyHash", keyHash))))
-                .build();
-        HttpResponse<String> response;
-        try {
-            response = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            LOG.warnf("request %s: tenant-service unreachable for key verification: %s", requestId, e.toString());
-            throw unavailable();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw unavailable();
-        }
-        return switch (response.statusCode()) {
-            case 200 -> Optional.of(read(response.body(), requestId));
-            case 404 -> Optional.empty();
-            default -> {
-                LOG.warnf("request %s: key verification answered %d", requestId, response.statusCode());
-                throw unavailable();
-            }
-        };
+    public CompletionStage<Optional<KeyVerification>> verify(String keyHash, String requestId) {
+        return guard.get(() -> ask(keyHash, requestId))
+                .onFailure()
+                .transform(failure -> unavailable(failure, requestId))
+                .subscribeAsCompletionStage();
     }
 
-    private KeyVerification read(String body, String requestId) {
-        try {
-            KeyVerification verification = Json.read(body, KeyVerification.class);
-            if (verification.tenantId() == null || verification.keyId() == null) {
-                throw new IllegalArgumentException("incomplete verification");
-            }
-            return verification;
-        } catch (IllegalArgumentException e) {
-            LOG.warnf("request %s: unreadable key verification from tenant-service", requestId);
-            throw unavailable();
-        }
+    private Uni<Optional<KeyVerification>> ask(String keyHash, String requestId) {
+        return api.verify(tokens.gatewayAuthorization(), requestId, new TenantServiceApi.VerifyKey(keyHash))
+                .map(response -> {
+                    try (response) {
+                        return switch (response.getStatus()) {
+                            case 200 -> Optional.of(read(response));
+                            case 404 -> Optional.<KeyVerification>empty();
+                            default -> throw new UnexpectedAnswer("key verification answered " + response.getStatus());
+                        };
+                    }
+                });
     }
 
-    private ApiException unavailable() {
-        return ApiException.unavailable(
-                "API keys cannot be verified right now; try again shortly.", config.retryAfterSeconds());
+    private static KeyVerification read(Response response) {
+        KeyVerification verification;
+        try {
+            verification = response.readEntity(KeyVerification.class);
+        } catch (RuntimeException e) {
+            throw new UnexpectedAnswer("unreadable key verification");
+        }
+        if (verification == null || verification.tenantId() == null || verification.keyId() == null) {
+            throw new UnexpectedAnswer("incomplete key verification");
+        }
+        return verification;
+    }
+
+    private ApiException unavailable(Throwable failure, String requestId) {
+        if (failure instanceof CircuitBreakerOpenException) {
+            LOG.debugf("request %s: key verification refused at once, tenant-service is failing", requestId);
+        } else {
+            LOG.warnf("request %s: tenant-service cannot verify API keys: %s", requestId, failure.toString());
+        }
+        return ApiException.unavailable("API keys cannot be verified right now; try again shortly.", retryAfterSeconds);
+    }
+
+    static boolean isConnectFailure(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof ConnectException) {
+                return true;
+            }
+        }
+        return false;
     }
 }

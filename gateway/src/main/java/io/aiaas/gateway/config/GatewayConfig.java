@@ -1,5 +1,6 @@
 package io.aiaas.gateway.config;
 
+import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.net.URI;
@@ -20,7 +21,17 @@ public interface GatewayConfig {
 
     Auth auth();
 
+    KeyCache keyCache();
+
+    KeyVerification keyVerification();
+
     Timeouts timeouts();
+
+    Limits limits();
+
+    Upstream upstream();
+
+    OpenApi openapi();
 
     /** Seconds a client is told to wait ({@code Retry-After}) when a service behind the gateway is down. */
     @WithDefault("2")
@@ -30,16 +41,86 @@ public interface GatewayConfig {
         /** PKCS#8 PEM private key that signs internal tokens ({@code AIAAS_GATEWAY_SIGNING_KEY_FILE}). */
         Path signingKeyFile();
 
+        /** Lifetime of an internal token ({@code exp − iat}); at most 60 s. */
+        @WithDefault("60s")
+        Duration tokenLifetime();
+
         /**
-         * How long a key verification by tenant-service may be reused. Revocation and suspension must take effect
-         * within one second, so anything above 1 s is cut to 1 s; 0 disables the cache.
+         * Age after which a cached internal token is signed anew, well before it expires, so a service never receives
+         * one about to run out (and clocks may differ a little).
+         */
+        @WithDefault("30s")
+        Duration tokenRenewal();
+    }
+
+    /** The cache of tenant-service's key verifications (see docs/internal-contracts.md, "Key cache"). */
+    interface KeyCache {
+        /**
+         * Live keys kept at most (each with its identity and internal tokens, a few KB); the least valuable are evicted
+         * beyond it, never all at once.
+         */
+        @WithDefault("10000")
+        long maxEntries();
+
+        /** A live key not used for this long is forgotten (its memory is better spent elsewhere). */
+        @WithDefault("10m")
+        Duration forgetUnusedAfter();
+
+        /** Unknown keys remembered at most, in a cache of their own so made-up keys never evict a live one. */
+        @WithDefault("50000")
+        long unknownMaxEntries();
+
+        /** How long an unknown key is remembered: a made-up key costs one look-up per this period at most. */
+        @WithDefault("10s")
+        Duration unknownTtl();
+
+        /**
+         * A cached verification is trusted while a heartbeat of every partition of {@code aiaas.tenant-events.v1}
+         * has been seen whose watermark is at most this old: every revocation committed before it has been applied.
+         */
+        @WithDefault("750ms")
+        Duration heartbeatMaxAge();
+
+        /**
+         * Without such heartbeats (tenant-events not wired, broker down, tenant-service silent), verifications older
+         * than this are asked again. Revocation must take effect within 1 s, so anything above 1 s is cut to 1 s.
          */
         @WithDefault("1s")
-        Duration keyCacheTtl();
+        Duration fallbackTtl();
 
-        /** Upper bound of cached verifications (one per distinct key). */
-        @WithDefault("10000")
-        int keyCacheMaxEntries();
+        /**
+         * Even with fresh heartbeats a key is verified again in the background after this long, which keeps
+         * tenant-service's {@code lastUsedAt} (touched at most once a minute) current.
+         */
+        @WithDefault("60s")
+        Duration refreshAfter();
+    }
+
+    /** The call to tenant-service's {@code POST /internal/v1/api-keys/verify}. */
+    interface KeyVerification {
+        /** Each attempt, from sending to the whole answer. */
+        @WithDefault("3s")
+        Duration timeout();
+
+        /** Retries after a failure to connect (nothing else is retried). */
+        @WithDefault("2")
+        int connectRetries();
+
+        /** Pause before a retry. */
+        @WithDefault("100ms")
+        Duration retryDelay();
+
+        /** Calls the circuit breaker looks at before it may open. */
+        @WithDefault("20")
+        int circuitBreakerVolume();
+
+        /** Share of failed calls among them that opens it. */
+        @WithDefault("0.5")
+        double circuitBreakerFailureRatio();
+
+        /** How long it stays open (every verification refused at once with 503) before a trial call. */
+        @WithDefault("5s")
+        Duration circuitBreakerDelay();
     }
 
     interface Timeouts {
@@ -47,19 +128,54 @@ public interface GatewayConfig {
         @WithDefault("2s")
         Duration connect();
 
-        /** A key verification call to tenant-service, from sending to the whole answer. */
-        @WithDefault("3s")
-        Duration keyVerification();
+        /**
+         * A forwarded call fails (503 before the answer began; the connection is cut after) when its connection to
+         * the service carries nothing either way for this long. There is no limit on a whole exchange: an upload
+         * takes as long as it takes while bytes move.
+         */
+        @WithDefault("60s")
+        Duration idle();
 
         /**
-         * A forwarded call until the service's response headers arrive, including the time to stream the request
-         * body (large model uploads need it long).
+         * The same for event streams ({@code text/event-stream}), which may be quiet for long; a service keeps a
+         * stream alive by writing a comment line more often than this.
          */
-        @WithDefault("300s")
-        Duration response();
+        @WithDefault("10m")
+        Duration eventStreamIdle();
 
-        /** Waiting for the administrator's token to be verified (Keycloak keys are fetched at most now and then). */
+        /** Waiting for the administrator's token to be verified (Keycloak's keys are fetched now and then). */
         @WithDefault("10s")
         Duration adminAuthentication();
+    }
+
+    interface Limits {
+        /**
+         * The largest body the gateway passes on for anyone (administrators' catalogue uploads included); the plan's
+         * limits are usually lower. Declared lengths over it are refused at once, streamed bodies when they cross it.
+         */
+        @WithDefault("5G")
+        MemorySize maxBodySize();
+    }
+
+    /** The connections to the services. */
+    interface Upstream {
+        /** Connections per service for ordinary calls; more concurrent calls wait for a free one. */
+        @WithDefault("256")
+        int maxConnections();
+
+        /** Connections per service for event streams, each of which holds one for its whole life. */
+        @WithDefault("10000")
+        int maxEventStreams();
+    }
+
+    /** The public OpenAPI document, assembled from the services' own. */
+    interface OpenApi {
+        /** How often the services' documents are fetched again; the last good copy is served meanwhile. */
+        @WithDefault("5m")
+        Duration refresh();
+
+        /** Waiting for a service's document. */
+        @WithDefault("5s")
+        Duration timeout();
     }
 }

@@ -2,37 +2,99 @@ package io.aiaas.gateway.proxy;
 
 import io.aiaas.common.auth.Scopes;
 import io.aiaas.gateway.proxy.Route.Access;
+import io.aiaas.gateway.proxy.Route.Body;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
 import java.util.Optional;
 
-/** The public paths and who serves them (docs/internal-contracts.md). */
+/** The public paths and who serves them (docs/internal-contracts.md). Answers without allocating: it is on every call. */
 @ApplicationScoped
 public class RouteTable {
 
-    private record Entry(String prefix, Upstream upstream, Access access, String readScope, String writeScope) {
+    /**
+     * A path prefix and its routes; {@code uploadSuffix} names the path under the prefix whose POST carries an upload
+     * rather than a JSON body: the prefix itself ({@code ""}) or one segment below it, then the suffix.
+     */
+    private record Entry(
+            String prefix, Optional<Route> read, Optional<Route> write, String uploadSuffix, Optional<Route> upload) {
         boolean matches(String path) {
-            return path.equals(prefix) || path.startsWith(prefix + "/");
+            return path.startsWith(prefix) && (path.length() == prefix.length() || path.charAt(prefix.length()) == '/');
+        }
+
+        Optional<Route> resolve(String method, String path) {
+            if (isRead(method)) {
+                return read;
+            }
+            if (upload != null && "POST".equals(method) && isUpload(path)) {
+                return upload;
+            }
+            return write;
+        }
+
+        /** {@code <prefix><suffix>}, or {@code <prefix>/<one segment><suffix>} when the suffix starts with "/". */
+        private boolean isUpload(String path) {
+            String rest = path.substring(prefix.length());
+            if (rest.endsWith("/")) {
+                rest = rest.substring(0, rest.length() - 1);
+            }
+            if (!uploadSuffix.startsWith("/")) {
+                return rest.equals(uploadSuffix);
+            }
+            if (!rest.endsWith(uploadSuffix)) {
+                return false;
+            }
+            String segment = rest.substring(0, rest.length() - uploadSuffix.length());
+            return segment.length() > 1 && segment.charAt(0) == '/' && segment.indexOf('/', 1) < 0;
         }
     }
 
     private static final String ADMIN_AREA = "/admin";
     private static final List<String> TENANT_AREAS = List.of("/v1", "/v2", "/tfserving");
+    private static final Optional<Access> TENANT_ACCESS = Optional.of(Access.TENANT);
+    private static final Optional<Access> ADMIN_ACCESS = Optional.of(Access.ADMINISTRATOR);
 
     // First match wins: the specific admin prefix precedes the general one.
     private static final List<Entry> ENTRIES = List.of(
-            tenant("/v1/models", Upstream.MODEL_SERVICE, Scopes.MODELS_READ, Scopes.MODELS_WRITE),
-            tenant("/v1/datasets", Upstream.MODEL_SERVICE, Scopes.DATASETS_READ, Scopes.DATASETS_WRITE),
-            tenant("/v1/jobs", Upstream.MODEL_SERVICE, Scopes.JOBS_READ, Scopes.JOBS_WRITE),
-            tenant("/v1/usage", Upstream.TENANT_SERVICE, Scopes.USAGE_READ, Scopes.USAGE_READ),
-            tenant("/v1/api-keys", Upstream.TENANT_SERVICE, Scopes.KEYS_MANAGE, Scopes.KEYS_MANAGE),
-            tenant("/v2", Upstream.PREDICTION, Scopes.PREDICT, Scopes.PREDICT),
-            tenant("/tfserving", Upstream.PREDICTION, Scopes.PREDICT, Scopes.PREDICT),
-            new Entry("/admin/v1/models", Upstream.MODEL_SERVICE, Access.ADMINISTRATOR, null, null),
-            new Entry("/admin/v1", Upstream.TENANT_SERVICE, Access.ADMINISTRATOR, null, null));
+            tenant(
+                    "/v1/models",
+                    Upstream.MODEL_SERVICE,
+                    Scopes.MODELS_READ,
+                    Scopes.MODELS_WRITE,
+                    "/versions",
+                    Body.MODEL_ARCHIVE),
+            tenant(
+                    "/v1/datasets",
+                    Upstream.MODEL_SERVICE,
+                    Scopes.DATASETS_READ,
+                    Scopes.DATASETS_WRITE,
+                    "",
+                    Body.DATASET),
+            tenant("/v1/jobs", Upstream.MODEL_SERVICE, Scopes.JOBS_READ, Scopes.JOBS_WRITE, null, null),
+            tenant("/v1/usage", Upstream.TENANT_SERVICE, Scopes.USAGE_READ, Scopes.USAGE_READ, null, null),
+            tenant("/v1/api-keys", Upstream.TENANT_SERVICE, Scopes.KEYS_MANAGE, Scopes.KEYS_MANAGE, null, null),
+            tenant("/v2", Upstream.PREDICTION, Scopes.PREDICT, Scopes.PREDICT, null, null),
+            tenant("/tfserving", Upstream.PREDICTION, Scopes.PREDICT, Scopes.PREDICT, null, null),
+            admin("/admin/v1/models", Upstream.MODEL_SERVICE, "/versions", Body.MODEL_ARCHIVE),
+            admin("/admin/v1", Upstream.TENANT_SERVICE, null, null));
 
-    private static Entry tenant(String prefix, Upstream upstream, String readScope, String writeScope) {
-        return new Entry(prefix, upstream, Access.TENANT, readScope, writeScope);
+    private static Entry tenant(
+            String prefix, Upstream upstream, String readScope, String writeScope, String uploadSuffix, Body upload) {
+        return new Entry(
+                prefix,
+                Optional.of(new Route(upstream, Access.TENANT, readScope)),
+                Optional.of(new Route(upstream, Access.TENANT, writeScope)),
+                uploadSuffix,
+                upload == null ? null : Optional.of(new Route(upstream, Access.TENANT, writeScope, upload)));
+    }
+
+    private static Entry admin(String prefix, Upstream upstream, String uploadSuffix, Body upload) {
+        Optional<Route> route = Optional.of(new Route(upstream, Access.ADMINISTRATOR, null));
+        return new Entry(
+                prefix,
+                route,
+                route,
+                uploadSuffix,
+                upload == null ? null : Optional.of(new Route(upstream, Access.ADMINISTRATOR, null, upload)));
     }
 
     /**
@@ -41,12 +103,12 @@ public class RouteTable {
      * where no route exists.
      */
     public Optional<Access> area(String path) {
-        if (path.equals(ADMIN_AREA) || path.startsWith(ADMIN_AREA + "/")) {
-            return Optional.of(Access.ADMINISTRATOR);
+        if (isUnder(path, ADMIN_AREA)) {
+            return ADMIN_ACCESS;
         }
         for (String area : TENANT_AREAS) {
-            if (path.equals(area) || path.startsWith(area + "/")) {
-                return Optional.of(Access.TENANT);
+            if (isUnder(path, area)) {
+                return TENANT_ACCESS;
             }
         }
         return Optional.empty();
@@ -55,11 +117,19 @@ public class RouteTable {
     public Optional<Route> resolve(String method, String path) {
         for (Entry e : ENTRIES) {
             if (e.matches(path)) {
-                String scope = isRead(method) ? e.readScope : e.writeScope;
-                return Optional.of(new Route(e.upstream, e.access, scope));
+                return e.resolve(method, path);
             }
         }
         return Optional.empty();
+    }
+
+    /** The path prefixes of the public routes, most specific first. */
+    public List<String> prefixes() {
+        return ENTRIES.stream().map(Entry::prefix).toList();
+    }
+
+    private static boolean isUnder(String path, String prefix) {
+        return path.startsWith(prefix) && (path.length() == prefix.length() || path.charAt(prefix.length()) == '/');
     }
 
     private static boolean isRead(String method) {

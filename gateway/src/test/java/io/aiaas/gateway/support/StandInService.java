@@ -65,6 +65,8 @@ public class StandInService {
     private final ConcurrentLinkedDeque<Received> received = new ConcurrentLinkedDeque<>();
     private final AtomicLong bytesSeen = new AtomicLong();
     private volatile Answer answer = StandInService::echo;
+    private volatile long pauseAfterBytes = -1;
+    private volatile long pauseMillis;
     private volatile HttpServer server;
     private volatile ExecutorService executor;
     private int port;
@@ -74,10 +76,16 @@ public class StandInService {
         this.verifier = verifier;
     }
 
+    /** Starts it (again, on the same port after {@link #stop()}); nothing happens while it runs. */
     public synchronized void start() throws IOException {
-        HttpServer s = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 50);
-        executor = Executors.newFixedThreadPool(8, r -> {
-            Thread t = new Thread(r, name + "-stand-in");
+        if (server != null) {
+            return;
+        }
+        HttpServer s = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2048);
+        // A thread per open exchange: the stand-in may hold a thousand event streams open at once (the gateway
+        // must not need a thread for each; the stand-in may).
+        executor = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(null, r, name + "-stand-in", 256 * 1024);
             t.setDaemon(true);
             return t;
         });
@@ -104,7 +112,14 @@ public class StandInService {
         this.answer = answer;
     }
 
+    /** Reading a request body, stop once for a while after this many bytes: a slow service. */
+    public void pauseOnce(long afterBytes, long millis) {
+        this.pauseMillis = millis;
+        this.pauseAfterBytes = afterBytes;
+    }
+
     public void reset() {
+        pauseAfterBytes = -1;
         received.clear();
         answer = StandInService::echo;
         bytesSeen.set(0);
@@ -135,6 +150,14 @@ public class StandInService {
                 while ((n = in.read(buffer)) >= 0) {
                     sha.update(buffer, 0, n);
                     total += n;
+                    if (pauseAfterBytes >= 0 && total >= pauseAfterBytes) {
+                        pauseAfterBytes = -1;
+                        try {
+                            Thread.sleep(pauseMillis);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
                     bytesSeen.addAndGet(n);
                     if (head.size() < PREFIX_LIMIT) {
                         head.write(buffer, 0, Math.min(n, PREFIX_LIMIT - head.size()));

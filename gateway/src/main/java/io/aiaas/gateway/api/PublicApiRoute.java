@@ -1,0 +1,268 @@
+package io.aiaas.gateway.api;
+
+import io.aiaas.common.auth.Scopes;
+import io.aiaas.common.error.ApiException;
+import io.aiaas.common.error.ProblemType;
+import io.aiaas.common.plan.PlanLimits;
+import io.aiaas.gateway.auth.ApiKeyRefused;
+import io.aiaas.gateway.auth.Caller;
+import io.aiaas.gateway.config.GatewayConfig;
+import io.aiaas.gateway.proxy.GatewayRequest;
+import io.aiaas.gateway.proxy.ProblemResponses;
+import io.aiaas.gateway.proxy.PublicPath;
+import io.aiaas.gateway.proxy.Route;
+import io.aiaas.gateway.proxy.RouteTable;
+import io.aiaas.gateway.proxy.ServiceProxy;
+import io.aiaas.gateway.proxy.Upstream;
+import io.quarkus.oidc.OIDCException;
+import io.quarkus.security.AuthenticationFailedException;
+import io.quarkus.security.identity.SecurityIdentity;
+import io.quarkus.vertx.http.runtime.security.QuarkusHttpUser;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.net.ConnectException;
+import java.time.Duration;
+import java.util.concurrent.CompletionException;
+import java.util.function.BiConsumer;
+import org.jboss.logging.Logger;
+
+/**
+ * The public API — every path under {@code /v1}, {@code /v2}, {@code /tfserving} and {@code /admin} — on the event
+ * loop: checks the path, authenticates the caller (API keys through {@code ApiKeyAuthenticationMechanism},
+ * administrators through quarkus-oidc), checks the route's scope and the plan's body limit, and hands the call to
+ * {@link ServiceProxy}. Every refusal is problem+json.
+ */
+@ApplicationScoped
+public class PublicApiRoute {
+    private static final Logger LOG = Logger.getLogger(PublicApiRoute.class);
+
+    /**
+     * After Quarkus' authentication handler (order -200: it prepares the deferred identity) and its authorization
+     * (-100); before its upload limit (-2) and JAX-RS, which the public API never reaches.
+     */
+    static final int ORDER = -50;
+
+    /** Declared lengths over the gateway's ceiling are refused first, on every path, with our problem. */
+    static final int CEILING_ORDER = ORDER - 1;
+
+    /** Authentication failures are answered here, not by Quarkus' default (an empty 401). */
+    private static final BiConsumer<RoutingContext, Throwable> ANSWERED_BY_ROUTE = (rc, failure) -> {};
+
+    private static final String CHALLENGE = "Bearer realm=\"aiaas\"";
+
+    private final RouteTable routes;
+    private final ServiceProxy proxy;
+    private final long ceiling;
+    private final Duration adminAuthenticationTimeout;
+    private final int retryAfterSeconds;
+
+    public PublicApiRoute(RouteTable routes, ServiceProxy proxy, GatewayConfig config) {
+        this.routes = routes;
+        this.proxy = proxy;
+        this.ceiling = config.limits().maxBodySize().asLongValue();
+        this.adminAuthenticationTimeout = config.timeouts().adminAuthentication();
+        this.retryAfterSeconds = config.retryAfterSeconds();
+    }
+
+    void install(@Observes Router router) {
+        router.route().order(CEILING_ORDER).handler(this::ceiling);
+        router.route().order(ORDER).handler(this::handle);
+    }
+
+    private void ceiling(RoutingContext rc) {
+        long declared;
+        try {
+            declared = declaredLength(rc.request());
+        } catch (ApiException e) {
+            ProblemResponses.send(rc, e);
+            return;
+        }
+        if (declared > ceiling) {
+            ProblemResponses.send(rc, tooLarge(ceiling));
+            return;
+        }
+        rc.next();
+    }
+
+    private void handle(RoutingContext rc) {
+        HttpServerRequest in = rc.request();
+        String path = in.path();
+        Route.Access access = routes.area(path).orElse(null);
+        if (access == null) {
+            rc.next();
+            return;
+        }
+        // Nothing of the body may pass before the caller is known; a request without one can end at once.
+        in.pause();
+        boolean hasBody = GatewayRequest.hasBody(in);
+        if (!hasBody) {
+            in.resume();
+        }
+        try {
+            PublicPath.check(path);
+        } catch (ApiException e) {
+            ProblemResponses.send(rc, e);
+            return;
+        }
+        GatewayRequest.access(rc, access);
+        rc.put(QuarkusHttpUser.AUTH_FAILURE_HANDLER, ANSWERED_BY_ROUTE);
+        Uni<SecurityIdentity> identity = QuarkusHttpUser.getSecurityIdentity(rc, null);
+        if (access == Route.Access.ADMINISTRATOR) {
+            identity = identity.ifNoItem().after(adminAuthenticationTimeout).fail();
+        }
+        Context context = Vertx.currentContext();
+        identity.subscribe()
+                .with(
+                        id -> onContext(context, () -> authenticated(rc, access, id, hasBody)),
+                        failure -> onContext(context, () -> refused(rc, access, failure)));
+    }
+
+    /** Continues on the request's own context (a shared look-up may complete on another request's event loop). */
+    private static void onContext(Context context, Runnable next) {
+        if (context == null || Vertx.currentContext() == context) {
+            next.run();
+        } else {
+            context.runOnContext(ignored -> next.run());
+        }
+    }
+
+    private void authenticated(RoutingContext rc, Route.Access access, SecurityIdentity identity, boolean hasBody) {
+        try {
+            Caller caller = access == Route.Access.TENANT ? tenant(identity) : administrator(identity);
+            HttpServerRequest in = rc.request();
+            Route route = routes.resolve(in.method().name(), in.path())
+                    .orElseThrow(() -> ApiException.notFound("No such resource."));
+            if (caller instanceof Caller.Tenant tenant && route.scope() != null && !tenant.hasScope(route.scope())) {
+                throw ApiException.forbidden("The API key lacks the scope '" + route.scope() + "'.");
+            }
+            if (route.upstream() == Upstream.PREDICTION) {
+                throw ApiException.notFound("Online prediction is not served yet.");
+            }
+            long limit = hasBody ? bodyLimit(route, caller, declaredLength(in)) : 0;
+            proxy.forward(rc, route, caller, hasBody, limit);
+        } catch (ApiException e) {
+            ProblemResponses.send(rc, e);
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "request %s failed", GatewayRequest.requestId(rc));
+            ProblemResponses.send(rc, ProblemType.INTERNAL, "The request could not be completed.");
+        }
+    }
+
+    private static Caller tenant(SecurityIdentity identity) {
+        if (identity != null && identity.getAttribute(Caller.IDENTITY_ATTRIBUTE) instanceof Caller.Tenant tenant) {
+            return tenant;
+        }
+        throw unauthorized("An API key is required (Authorization: Bearer <key> or X-API-Key).");
+    }
+
+    private static Caller administrator(SecurityIdentity identity) {
+        if (identity == null || identity.isAnonymous()) {
+            throw unauthorized("An administrator's access token is required.");
+        }
+        if (!identity.hasRole(Scopes.ROLE_PLATFORM_ADMIN)) {
+            throw ApiException.forbidden("The role 'platform-admin' is required.");
+        }
+        return new Caller.Administrator(identity.getPrincipal().getName());
+    }
+
+    /**
+     * The bytes of body this call may pass on; a declared length over it is refused before any of the body is read.
+     * Uploads of versions and datasets are not held to {@code maxRequestBytes} (CONTRACT, Archives).
+     */
+    private long bodyLimit(Route route, Caller caller, long declared) {
+        long limit = ceiling;
+        PlanLimits plan = caller instanceof Caller.Tenant tenant ? tenant.plan() : null;
+        if (plan != null) {
+            switch (route.body()) {
+                case REQUEST -> limit = Math.min(limit, plan.maxRequestBytes());
+                case MODEL_ARCHIVE -> {
+                    if (declared > plan.maxModelBytes()) {
+                        throw ApiException.tooLarge("The archive is larger than the plan '" + plan.name()
+                                + "' allows (maxModelBytes " + plan.maxModelBytes() + ").");
+                    }
+                }
+                case DATASET -> {
+                    // storageBytes: model-service counts what is stored
+                }
+            }
+        }
+        if (declared > limit) {
+            throw route.body() == Route.Body.REQUEST && plan != null && limit == plan.maxRequestBytes()
+                    ? ApiException.tooLarge("The request body is larger than the plan '" + plan.name()
+                            + "' allows (maxRequestBytes " + limit + ").")
+                    : tooLarge(limit);
+        }
+        return limit;
+    }
+
+    private static ApiException tooLarge(long limit) {
+        return ApiException.tooLarge("The request body is larger than the gateway accepts (" + limit + " bytes).");
+    }
+
+    private void refused(RoutingContext rc, Route.Access access, Throwable failure) {
+        Throwable cause = failure;
+        while (cause instanceof CompletionException && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        if (cause instanceof ApiException api) {
+            ProblemResponses.send(rc, api.type() == ProblemType.UNAUTHORIZED ? challenged(api) : api);
+        } else if (cause instanceof ApiKeyRefused refusal) {
+            ProblemResponses.send(rc, unauthorized(refusal.getMessage()));
+        } else if (access == Route.Access.ADMINISTRATOR && identityProviderDown(cause)) {
+            LOG.warnf(
+                    "request %s: the identity provider cannot be reached: %s",
+                    GatewayRequest.requestId(rc), cause.toString());
+            ProblemResponses.send(
+                    rc,
+                    ApiException.unavailable(
+                            "Administrator tokens cannot be verified right now; try again shortly.",
+                            retryAfterSeconds));
+        } else {
+            // quarkus-oidc's reasons may name keys or claims: the caller learns only that the token is not valid.
+            LOG.debugf("request %s: token refused: %s", GatewayRequest.requestId(rc), cause);
+            ProblemResponses.send(rc, unauthorized("The access token is invalid or expired."));
+        }
+    }
+
+    private static boolean identityProviderDown(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof OIDCException
+                    || t instanceof ConnectException
+                    || t instanceof io.smallrye.mutiny.TimeoutException) {
+                return true;
+            }
+            if (t instanceof AuthenticationFailedException && t.getCause() == null) {
+                return false;
+            }
+        }
+        return false;
+    }
+
+    static ApiException unauthorized(String detail) {
+        return challenged(ApiException.unauthorized(detail));
+    }
+
+    private static ApiException challenged(ApiException e) {
+        return e.headers().containsKey("WWW-Authenticate") ? e : e.header("WWW-Authenticate", CHALLENGE);
+    }
+
+    /** The declared {@code Content-Length}, or -1 when there is none. */
+    private static long declaredLength(HttpServerRequest in) {
+        String value = in.getHeader(HttpHeaders.CONTENT_LENGTH);
+        if (value == null) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest("The Content-Length header is malformed.");
+        }
+    }
+}
