@@ -33,9 +33,25 @@ public interface GatewayConfig {
 
     OpenApi openapi();
 
+    TenantEvents tenantEvents();
+
     /** Seconds a client is told to wait ({@code Retry-After}) when a service behind the gateway is down. */
     @WithDefault("2")
     int retryAfterSeconds();
+
+    /** The broadcast consumer of {@code aiaas.tenant-events.v1} ({@code kafka.bootstrap.servers}, env {@code AIAAS_KAFKA_BOOTSTRAP}). */
+    interface TenantEvents {
+        /**
+         * Whether this replica reads tenant events. Without them the key cache trusts no entry longer than
+         * {@code key-cache.fallback-ttl}: revocations still take effect within a second, at the cost of more look-ups.
+         */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** How long one poll waits for records; heartbeats arrive every 250 ms, so keep it short. */
+        @WithDefault("100ms")
+        Duration pollTimeout();
+    }
 
     interface Auth {
         /** PKCS#8 PEM private key that signs internal tokens ({@code AIAAS_GATEWAY_SIGNING_KEY_FILE}). */

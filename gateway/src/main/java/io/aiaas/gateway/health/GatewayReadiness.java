@@ -1,6 +1,7 @@
 package io.aiaas.gateway.health;
 
 import io.aiaas.gateway.auth.KeyVerificationCache;
+import io.aiaas.gateway.messaging.TenantEventsConsumer;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
@@ -16,16 +17,24 @@ import org.eclipse.microprofile.health.Readiness;
 @ApplicationScoped
 public class GatewayReadiness implements HealthCheck {
     private final KeyVerificationCache keys;
+    private final TenantEventsConsumer tenantEvents;
 
-    public GatewayReadiness(KeyVerificationCache keys) {
+    public GatewayReadiness(KeyVerificationCache keys, TenantEventsConsumer tenantEvents) {
         this.keys = keys;
+        this.tenantEvents = tenantEvents;
     }
 
     @Override
     public HealthCheckResponse call() {
-        return HealthCheckResponse.named("gateway")
-                .withData("key-cache", keys.eventsFresh() ? "trusted by tenant-event heartbeats" : "1 s fallback")
-                .up()
-                .build();
+        var response = HealthCheckResponse.named("gateway")
+                .withData("key-cache", keys.eventsFresh() ? "trusted by tenant-event heartbeats" : "1 s fallback");
+        // Reading tenant events is reported, not required: without them the key cache keeps its 1 s promise alone.
+        tenantEvents.state().ifPresent(s -> {
+            response.withData("tenant-events", s.up() ? "consuming" : "not consuming");
+            if (s.lastFailure() != null) {
+                response.withData("tenant-events-last-failure", s.lastFailure());
+            }
+        });
+        return response.up().build();
     }
 }

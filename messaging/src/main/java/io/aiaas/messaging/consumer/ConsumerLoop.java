@@ -111,6 +111,7 @@ public final class ConsumerLoop<T> implements AutoCloseable {
     private final Duration pollTimeout;
     private final Backoff backoff;
     private final Duration closeTimeout;
+    private final java.util.function.Consumer<Collection<TopicPartition>> onAssignment;
     /** Broadcast mode: where each partition continues after a restart. */
     private final Map<TopicPartition, Long> positions = new ConcurrentHashMap<>();
 
@@ -137,6 +138,7 @@ public final class ConsumerLoop<T> implements AutoCloseable {
         this.pollTimeout = b.pollTimeout;
         this.backoff = b.backoff;
         this.closeTimeout = b.closeTimeout;
+        this.onAssignment = b.onAssignment;
         String clientId = "aiaas-" + b.name + "-" + Ids.randomBase62(6).toLowerCase(Locale.ROOT);
         Map<String, Object> props =
                 groupId == null ? b.settings.broadcastConsumer(clientId) : b.settings.groupConsumer(groupId, clientId);
@@ -301,6 +303,7 @@ public final class ConsumerLoop<T> implements AutoCloseable {
         }
         assignment = names(partitions);
         joined = true;
+        onAssignment.accept(List.copyOf(partitions));
     }
 
     private void process(KafkaConsumer<String, byte[]> c, ConsumerRecords<String, byte[]> records) throws Exception {
@@ -459,6 +462,7 @@ public final class ConsumerLoop<T> implements AutoCloseable {
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
             joined = true;
             assignment = names(c.assignment());
+            onAssignment.accept(List.copyOf(c.assignment()));
         }
 
         @Override
@@ -491,6 +495,7 @@ public final class ConsumerLoop<T> implements AutoCloseable {
         private Duration pollTimeout = Duration.ofMillis(500);
         private Backoff backoff = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30));
         private Duration closeTimeout = Duration.ofSeconds(30);
+        private java.util.function.Consumer<Collection<TopicPartition>> onAssignment = partitions -> {};
 
         private Builder(String name, KafkaSettings settings, RecordDecoder<T> decoder, BatchHandler<T> handler) {
             this.name = Objects.requireNonNull(name);
@@ -536,6 +541,15 @@ public final class ConsumerLoop<T> implements AutoCloseable {
         /** How long {@link #close()} waits for the batch under way. */
         public Builder<T> closeTimeout(Duration closeTimeout) {
             this.closeTimeout = Objects.requireNonNull(closeTimeout);
+            return this;
+        }
+
+        /**
+         * Told, on the loop's thread, every partition this replica reads whenever that changes: each time a consumer
+         * is attached (broadcast) or the group assigns (group mode). Must be quick.
+         */
+        public Builder<T> onAssignment(java.util.function.Consumer<Collection<TopicPartition>> listener) {
+            this.onAssignment = Objects.requireNonNull(listener);
             return this;
         }
 
