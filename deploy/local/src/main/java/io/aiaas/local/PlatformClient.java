@@ -66,6 +66,11 @@ public final class PlatformClient {
                 response);
     }
 
+    @Override
+    public String toString() {
+        return baseUrl;
+    }
+
     public Reply get(String path, String bearer) throws IOException, InterruptedException {
         return send("GET", path, bearer, null, null);
     }

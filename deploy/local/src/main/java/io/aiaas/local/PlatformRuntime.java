@@ -49,7 +49,9 @@ public final class PlatformRuntime implements AutoCloseable {
     private final Map<Service, Integer> ports = new EnumMap<>(Service.class);
     private final Map<String, String> serviceEnv = new HashMap<>();
     private KeycloakServer keycloak;
+    private PostgresServer postgres;
     private String oidcUrl;
+    private int replicas;
 
     private PlatformRuntime(Options options) {
         this.options = options;
@@ -91,6 +93,7 @@ public final class PlatformRuntime implements AutoCloseable {
             log("starting PostgreSQL");
             PostgresServer pg = PostgresServer.start(state.resolve("postgres"), port(5432));
             infrastructure.add(0, pg);
+            postgres = pg;
             serviceEnv.put("AIAAS_DB_URL", pg.jdbcUrl());
             serviceEnv.put("AIAAS_DB_USERNAME", pg.username());
             serviceEnv.put("AIAAS_DB_PASSWORD", pg.password());
@@ -205,6 +208,34 @@ public final class PlatformRuntime implements AutoCloseable {
         if (await) {
             process.awaitReady(Duration.ofSeconds(180));
         }
+    }
+
+    /**
+     * Starts one more replica of {@code service} on a free port, with the same configuration as the first, and waits
+     * until it is ready. The caller owns it: closing it stops it, and nothing else.
+     */
+    public ServiceProcess startReplica(Service service) throws IOException, InterruptedException {
+        String name = service.module() + "-replica-" + (++replicas);
+        log("starting " + name);
+        ServiceProcess process = ServiceProcess.start(
+                options.repoRoot(),
+                service,
+                name,
+                freePort(),
+                serviceEnv,
+                options.stateDir().resolve("logs"));
+        try {
+            process.awaitReady(Duration.ofSeconds(180));
+        } catch (RuntimeException | InterruptedException e) {
+            process.close();
+            throw e;
+        }
+        return process;
+    }
+
+    /** The embedded PostgreSQL, unless an external database was configured. */
+    public Optional<PostgresServer> postgres() {
+        return Optional.ofNullable(postgres);
     }
 
     /** Stops one service as an operator would (SIGTERM). */

@@ -69,12 +69,19 @@ public final class ServiceProcess implements AutoCloseable {
      */
     public static ServiceProcess start(Path repoRoot, Service service, int port, Map<String, String> env, Path logDir)
             throws IOException {
+        return start(repoRoot, service, service.module(), port, env, logDir);
+    }
+
+    /** As {@link #start(Path, Service, int, Map, Path)}, logging to {@code <name>.log} (replicas of one service). */
+    public static ServiceProcess start(
+            Path repoRoot, Service service, String name, int port, Map<String, String> env, Path logDir)
+            throws IOException {
         Path jar = service.jar(repoRoot);
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " is missing: build the services first (./mvnw install -DskipTests)");
         }
         Files.createDirectories(logDir);
-        Path log = logDir.resolve(service.module() + ".log");
+        Path log = logDir.resolve(name + ".log");
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx" + service.heapMb + "m");
@@ -82,7 +89,7 @@ public final class ServiceProcess implements AutoCloseable {
         command.add("-jar");
         command.add(jar.toString());
         // The service ends with the launcher even if the launcher is killed outright.
-        ProcessBuilder builder = new ProcessBuilder(ParentWatchdog.wrap("aiaas-" + service.module(), command))
+        ProcessBuilder builder = new ProcessBuilder(ParentWatchdog.wrap("aiaas-" + name, command))
                 .directory(repoRoot.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));

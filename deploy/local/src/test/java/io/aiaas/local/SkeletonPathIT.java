@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.aiaas.common.archive.SavedModelArchive;
 import io.aiaas.common.auth.ApiKeys;
 import io.aiaas.infra.fixtures.DenseSavedModel;
 import io.aiaas.infra.testing.SharedTestData;
@@ -18,12 +17,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The walking skeleton end to end, over HTTP through the gateway, against the four packaged services on real
@@ -31,6 +30,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * TensorFlow Java, runs an inline inference job on a worker, and reads the result and its usage.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@ExtendWith(SharedPlatform.class)
 class SkeletonPathIT {
     /** y = x·W + b with 3 features and 2 outputs; the expected outputs are computed here, not by TensorFlow. */
     static final float[][] W = {{1f, -2f}, {0.5f, 0f}, {0f, 3f}};
@@ -40,30 +40,16 @@ class SkeletonPathIT {
 
     static PlatformRuntime platform;
     static PlatformClient api;
-    static Path stateDir;
     static String adminToken;
     static String keyA;
     static String keyB;
     static String jobA;
 
     @BeforeAll
-    static void startPlatform() throws Exception {
-        Path repoRoot = Path.of(System.getProperty("aiaas.repo.root", "../.."))
-                .toAbsolutePath()
-                .normalize();
-        stateDir = Files.createTempDirectory("aiaas-it");
-        platform =
-                PlatformRuntime.start(new PlatformRuntime.Options(repoRoot, stateDir, false, "admin", true, Map.of()));
-        api = new PlatformClient(platform.gatewayUrl());
-        adminToken = PlatformClient.passwordGrant(platform.oidcUrl(), "admin", "admin");
-    }
-
-    @AfterAll
-    static void stopPlatform() {
-        if (platform != null) {
-            platform.close();
-        }
-        SavedModelArchive.deleteTree(stateDir);
+    static void connect() throws Exception {
+        platform = SharedPlatform.platform();
+        api = SharedPlatform.api();
+        adminToken = SharedPlatform.adminToken();
     }
 
     static void assertProblem(PlatformClient.Reply reply, int status, String slug) {
@@ -142,7 +128,7 @@ class SkeletonPathIT {
     void tenantUploadsASavedModelExportedWithTensorFlowJava() throws Exception {
         assertEquals(
                 201, api.postJson("/v1/models", keyA, Map.of("name", "linear")).status());
-        Path dir = Files.createTempDirectory(stateDir, "model");
+        Path dir = Files.createTempDirectory(platform.stateDir(), "model");
         DenseSavedModel.export(dir.resolve("m"), W, B);
         var version =
                 api.send("POST", "/v1/models/linear/versions", keyA, "application/zip", Archives.zip(dir.resolve("m")));
