@@ -1,11 +1,9 @@
 package io.aiaas.common.http;
 
 import io.aiaas.common.id.Ids;
-import java.security.SecureRandom;
-import java.util.HexFormat;
 import java.util.regex.Pattern;
 
-/** Request ids and W3C trace context, carried from the gateway to services and Kafka headers. */
+/** Request ids, carried from the gateway to services and Kafka headers, and the W3C trace-context header's form. */
 public final class RequestIds {
     public static final String REQUEST_ID_HEADER = "X-Request-Id";
     public static final String TRACEPARENT_HEADER = "traceparent";
@@ -15,7 +13,6 @@ public final class RequestIds {
     private static final Pattern ACCEPTABLE = Pattern.compile("^[A-Za-z0-9._:\\-]{1,128}$");
     private static final Pattern TRACEPARENT =
             Pattern.compile("^00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$");
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private RequestIds() {}
 
@@ -29,17 +26,5 @@ public final class RequestIds {
 
     public static boolean isValidTraceparent(String value) {
         return value != null && TRACEPARENT.matcher(value).matches();
-    }
-
-    /** The caller's traceparent if valid, else a new sampled root trace. */
-    public static String acceptOrCreateTraceparent(String fromCaller) {
-        if (isValidTraceparent(fromCaller)) {
-            return fromCaller;
-        }
-        byte[] trace = new byte[16];
-        byte[] span = new byte[8];
-        RANDOM.nextBytes(trace);
-        RANDOM.nextBytes(span);
-        return "00-" + HexFormat.of().formatHex(trace) + "-" + HexFormat.of().formatHex(span) + "-01";
     }
 }

@@ -11,7 +11,6 @@ import io.aiaas.model.api.JobBodies.JobBody;
 import io.aiaas.model.api.JobBodies.SubmitJob;
 import io.aiaas.model.service.JobDispatcher;
 import io.aiaas.model.service.JobQueries;
-import io.aiaas.model.service.RequestTrace;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -84,19 +83,13 @@ public class JobResource {
                             schema = @Schema(type = SchemaType.STRING, pattern = "^[\\x21-\\x7e]{1,255}$"))
                     @HeaderParam("Idempotency-Key")
                     String idempotencyKey,
-            @Parameter(hidden = true) @HeaderParam(RequestIds.REQUEST_ID_HEADER) String requestId,
-            @Parameter(description = "W3C trace context of the caller, passed on to the job's Kafka records.")
-                    @HeaderParam(RequestIds.TRACEPARENT_HEADER)
-                    String traceparent) {
+            @Parameter(hidden = true) @HeaderParam(RequestIds.REQUEST_ID_HEADER) String requestId) {
         String tenant = caller.tenantWithScope(Scopes.JOBS_WRITE);
         if (request == null) {
             throw ApiException.badRequest("A JSON body is required.");
         }
-        JobAccepted accepted = JobAccepted.of(dispatcher.submit(
-                tenant,
-                request.toSubmission(),
-                IdempotencyKeys.check(idempotencyKey),
-                new RequestTrace(requestId, traceparent)));
+        JobAccepted accepted = JobAccepted.of(
+                dispatcher.submit(tenant, request.toSubmission(), IdempotencyKeys.check(idempotencyKey), requestId));
         return Response.accepted(accepted)
                 .header(HttpHeaders.LOCATION, "/v1/jobs/" + accepted.id())
                 .build();

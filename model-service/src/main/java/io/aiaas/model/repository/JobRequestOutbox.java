@@ -19,17 +19,12 @@ public class JobRequestOutbox {
         this.outbox = outbox;
     }
 
-    /**
-     * @param traceparent the caller's, used when no span is current (with one, the current span's context is sent)
-     */
+    /** The record carries the request id; the writer adds the current span's {@code traceparent}. */
     @Transactional(Transactional.TxType.MANDATORY)
-    public void enqueue(String jobId, String requestJson, String requestId, String traceparent) {
+    public void enqueue(String jobId, String requestJson, String requestId) {
         Map<String, String> headers = new HashMap<>();
         if (requestId != null) {
             headers.put(Topics.HEADER_REQUEST_ID, requestId);
-        }
-        if (traceparent != null) {
-            headers.put(Topics.HEADER_TRACEPARENT, traceparent);
         }
         outbox.write(Topics.JOBS, jobId, requestJson, headers);
     }

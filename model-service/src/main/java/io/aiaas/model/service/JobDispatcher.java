@@ -72,19 +72,19 @@ public class JobDispatcher {
      * The accepted job, {@code queued}; a replay with the same {@code Idempotency-Key} and body returns the first job
      * (whatever its status now, the answer to its submission was {@code queued}).
      */
-    public Job submit(String tenantId, JobSubmission request, String idempotencyKey, RequestTrace trace) {
+    public Job submit(String tenantId, JobSubmission request, String idempotencyKey, String requestId) {
         try {
-            return QuarkusTransaction.requiringNew().call(() -> accept(tenantId, request, idempotencyKey, trace));
+            return QuarkusTransaction.requiringNew().call(() -> accept(tenantId, request, idempotencyKey, requestId));
         } catch (RuntimeException e) {
             if (idempotencyKey == null || !DatabaseFailures.isUniqueViolation(e)) {
                 throw e;
             }
             // A concurrent submission with the same key committed first: this one is its replay (or a 409).
-            return QuarkusTransaction.requiringNew().call(() -> accept(tenantId, request, idempotencyKey, trace));
+            return QuarkusTransaction.requiringNew().call(() -> accept(tenantId, request, idempotencyKey, requestId));
         }
     }
 
-    private Job accept(String tenantId, JobSubmission request, String idempotencyKey, RequestTrace trace) {
+    private Job accept(String tenantId, JobSubmission request, String idempotencyKey, String requestId) {
         if (request == null) {
             throw ApiException.badRequest("A JSON body is required.");
         }
@@ -114,15 +114,15 @@ public class JobDispatcher {
         if (request.inputs() == null || request.inputs().isEmpty()) {
             throw ApiException.badRequest("An inline inference job needs 'inputs'.");
         }
-        Job job = inlineInference(tenantId, request, trace);
+        Job job = inlineInference(tenantId, request, requestId);
         job.idempotencyKey = idempotencyKey;
         job.requestHash = requestHash;
         jobs.persist(job);
-        enqueue(job, trace);
+        enqueue(job, requestId);
         return job;
     }
 
-    private Job inlineInference(String tenantId, JobSubmission request, RequestTrace trace) {
+    private Job inlineInference(String tenantId, JobSubmission request, String requestId) {
         if (request.version() != null && request.alias() != null) {
             throw ApiException.unprocessable("Name either 'version' or 'alias', not both.");
         }
@@ -161,7 +161,7 @@ public class JobDispatcher {
                 null,
                 null,
                 config.jobs().maxAttempts(),
-                trace.requestId(),
+                requestId,
                 now);
         job.request = Json.write(jobRequest);
         if (job.request.length() > config.jobs().maxRequestBytes()) {
@@ -177,7 +177,7 @@ public class JobDispatcher {
         job.signature = signatureName;
         job.attempt = 0;
         job.maxAttempts = config.jobs().maxAttempts();
-        job.requestId = trace.requestId();
+        job.requestId = requestId;
         job.createdAt = now;
         job.updatedAt = now;
         return job;
@@ -210,8 +210,8 @@ public class JobDispatcher {
         return fromParameters == null ? null : fromParameters.toString();
     }
 
-    private void enqueue(Job job, RequestTrace trace) {
-        outbox.enqueue(job.id, job.request, trace.requestId(), trace.traceparent());
+    private void enqueue(Job job, String requestId) {
+        outbox.enqueue(job.id, job.request, requestId);
         outboxWritten.fire(new OutboxWritten(Topics.JOBS));
     }
 

@@ -7,7 +7,10 @@ import org.jboss.logging.MDC;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 import org.jboss.resteasy.reactive.server.ServerResponseFilter;
 
-/** Gives every request an id (the caller's, if sane) and a traceparent, and echoes the id on every response. */
+/**
+ * Gives every request an id (the caller's, if sane) and echoes it on every response. Trace context is OpenTelemetry's:
+ * quarkus-opentelemetry reads the caller's {@code traceparent} and makes the server span.
+ */
 public class RequestIdFilters {
 
     @ServerRequestFilter(preMatching = true, priority = 100)
@@ -15,10 +18,6 @@ public class RequestIdFilters {
         String requestId = RequestIds.acceptOrCreate(request.getHeaderString(RequestIds.REQUEST_ID_HEADER));
         request.setProperty(RequestIds.REQUEST_ID_PROPERTY, requestId);
         request.getHeaders().putSingle(RequestIds.REQUEST_ID_HEADER, requestId);
-        request.getHeaders()
-                .putSingle(
-                        RequestIds.TRACEPARENT_HEADER,
-                        RequestIds.acceptOrCreateTraceparent(request.getHeaderString(RequestIds.TRACEPARENT_HEADER)));
         MDC.put("requestId", requestId);
     }
 
