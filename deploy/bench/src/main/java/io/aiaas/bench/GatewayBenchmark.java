@@ -44,6 +44,13 @@ final class GatewayBenchmark implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "3", description = "Unmeasured seconds before each step.")
     int warmup;
 
+    @Option(
+            names = "--jit-warmup",
+            defaultValue = "10",
+            description = "Unmeasured seconds of each call at 16 clients once a build is up, before any step: "
+                    + "both builds are measured warm, not while the JIT compiles their hot paths.")
+    int jitWarmup;
+
     @Option(names = "--clients", split = ",", defaultValue = "1,16,64", description = "Concurrent clients per step.")
     List<Integer> clients;
 
@@ -78,8 +85,9 @@ final class GatewayBenchmark implements Callable<Integer> {
         report.paragraph("Closed loop: each client sends its next request when the previous answer has been read. "
                 + "`gateway` goes through the gateway with an API key; `direct` calls model-service itself with a "
                 + "valid internal token (what the gateway adds is the difference). The worker is stopped so that "
-                + "running the submitted jobs takes no CPU from the measurement. Warm-up " + warmup
-                + " s, then " + seconds + " s measured per row.");
+                + "running the submitted jobs takes no CPU from the measurement. Each build first runs every call for "
+                + jitWarmup + " s at 16 clients (so both are measured with their hot paths compiled), then each row "
+                + "has " + warmup + " s of warm-up and " + seconds + " s measured.");
         for (String scenario : List.of("read", "submit")) {
             List<List<String>> table = new ArrayList<>();
             for (Row row : rows) {
@@ -109,42 +117,60 @@ final class GatewayBenchmark implements Callable<Integer> {
     }
 
     private void measure(LoadGenerator load, BenchPlatform platform, List<Row> rows) throws Exception {
-        Map<String, String> keyHeaders = Map.of("Authorization", "Bearer " + platform.apiKey);
-        Buffer job = Buffer.buffer(JOB);
+        for (String scenario : List.of("read", "submit")) {
+            for (String path : List.of("gateway", "direct")) {
+                step(load, platform, scenario, path, 16, Duration.ofSeconds(jitWarmup), null);
+            }
+        }
         for (String scenario : List.of("read", "submit")) {
             for (String path : List.of("gateway", "direct")) {
                 for (int n : clients) {
-                    boolean viaGateway = path.equals("gateway");
-                    String url = viaGateway ? platform.gatewayUrl() : platform.modelServiceUrl();
-                    Map<String, String> headers = new LinkedHashMap<>(
-                            viaGateway ? keyHeaders : Map.of("Authorization", "Bearer " + platform.internalToken()));
-                    Supplier<LoadGenerator.Call> call;
-                    int expected;
-                    if (scenario.equals("read")) {
-                        call = () -> new LoadGenerator.Call(
-                                HttpMethod.GET, "/v1/models/" + BenchPlatform.MODEL, headers, null);
-                        expected = 200;
-                    } else {
-                        headers.put("Content-Type", "application/json");
-                        call = () -> new LoadGenerator.Call(HttpMethod.POST, "/v1/jobs", headers, job);
-                        expected = 202;
-                    }
-                    LoadGenerator.Result result =
-                            load.run(url, call, expected, n, Duration.ofSeconds(warmup), Duration.ofSeconds(seconds));
-                    BenchMain.log(String.format(
-                            "%s %s %s %d clients: %.0f/s p50 %.2f ms p99 %.2f ms, %d failed %s",
-                            platform.label,
-                            scenario,
-                            path,
-                            n,
-                            result.throughput(),
-                            result.percentileMillis(50),
-                            result.percentileMillis(99),
-                            result.failed(),
-                            result.statuses()));
-                    rows.add(new Row(platform.label, scenario, path, result));
+                    step(load, platform, scenario, path, n, Duration.ofSeconds(seconds), rows);
                 }
             }
+        }
+    }
+
+    /** One step; with {@code rows} null it only warms the build up. */
+    private void step(
+            LoadGenerator load,
+            BenchPlatform platform,
+            String scenario,
+            String path,
+            int clients,
+            Duration measured,
+            List<Row> rows)
+            throws Exception {
+        boolean viaGateway = path.equals("gateway");
+        String url = viaGateway ? platform.gatewayUrl() : platform.modelServiceUrl();
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("Authorization", "Bearer " + (viaGateway ? platform.apiKey : platform.internalToken()));
+        Supplier<LoadGenerator.Call> call;
+        int expected;
+        if (scenario.equals("read")) {
+            call = () -> new LoadGenerator.Call(HttpMethod.GET, "/v1/models/" + BenchPlatform.MODEL, headers, null);
+            expected = 200;
+        } else {
+            headers.put("Content-Type", "application/json");
+            Buffer job = Buffer.buffer(JOB);
+            call = () -> new LoadGenerator.Call(HttpMethod.POST, "/v1/jobs", headers, job);
+            expected = 202;
+        }
+        LoadGenerator.Result result = load.run(url, call, expected, clients, Duration.ofSeconds(warmup), measured);
+        BenchMain.log(String.format(
+                "%s%s %s %s %d clients: %.0f/s p50 %.2f ms p99 %.2f ms, %d failed %s",
+                rows == null ? "(warm-up) " : "",
+                platform.label,
+                scenario,
+                path,
+                clients,
+                result.throughput(),
+                result.percentileMillis(50),
+                result.percentileMillis(99),
+                result.failed(),
+                result.statuses()));
+        if (rows != null) {
+            rows.add(new Row(platform.label, scenario, path, result));
         }
     }
 

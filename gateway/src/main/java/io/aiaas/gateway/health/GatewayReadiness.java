@@ -2,6 +2,7 @@ package io.aiaas.gateway.health;
 
 import io.aiaas.gateway.auth.KeyVerificationCache;
 import io.aiaas.gateway.messaging.TenantEventsConsumer;
+import io.aiaas.messaging.health.MessagingHealth;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
@@ -29,12 +30,7 @@ public class GatewayReadiness implements HealthCheck {
         var response = HealthCheckResponse.named("gateway")
                 .withData("key-cache", keys.eventsFresh() ? "trusted by tenant-event heartbeats" : "1 s fallback");
         // Reading tenant events is reported, not required: without them the key cache keeps its 1 s promise alone.
-        tenantEvents.state().ifPresent(s -> {
-            response.withData("tenant-events", s.up() ? "consuming" : "not consuming");
-            if (s.lastFailure() != null) {
-                response.withData("tenant-events-last-failure", s.lastFailure());
-            }
-        });
+        tenantEvents.state().ifPresent(s -> MessagingHealth.consumer(response, s));
         return response.up().build();
     }
 }

@@ -1,8 +1,8 @@
 package io.aiaas.model.api;
 
+import io.aiaas.common.quarkus.openapi.OpenApiChecks;
 import io.aiaas.infra.testing.InfraTestResource;
 import io.aiaas.model.support.InternalKeysTestResource;
-import io.aiaas.model.support.OpenApiChecks;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;

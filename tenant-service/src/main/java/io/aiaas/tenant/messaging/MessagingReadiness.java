@@ -1,6 +1,7 @@
 package io.aiaas.tenant.messaging;
 
 import io.aiaas.messaging.consumer.ConsumerLoop;
+import io.aiaas.messaging.health.MessagingHealth;
 import io.aiaas.messaging.outbox.OutboxRelay;
 import jakarta.inject.Singleton;
 import java.util.Optional;
@@ -32,25 +33,7 @@ public class MessagingReadiness implements HealthCheck {
         HealthCheckResponseBuilder response = HealthCheckResponse.named("usage-consumer")
                 .status(consumer.map(ConsumerLoop.State::up).orElse(true) && outbox.running())
                 .withData("enabled", consumer.isPresent());
-        consumer.ifPresent(s -> {
-            response.withData("consuming", s.consuming())
-                    .withData("partitions", String.join(",", s.assignment()))
-                    .withData("consecutiveFailures", s.consecutiveFailures())
-                    .withData("restarts", s.restarts());
-            optional(response, "lastPoll", s.lastPoll());
-            optional(response, "lastFailure", s.lastFailure());
-            optional(response, "lastFailureAt", s.lastFailureAt());
-        });
-        response.withData("tenantEventsRelayRunning", outbox.running())
-                .withData("tenantEventsRelayLeader", outbox.leader());
-        optional(response, "tenantEventsLastPass", outbox.lastPass());
-        optional(response, "tenantEventsLastFailure", outbox.lastFailure());
-        return response.build();
-    }
-
-    private static void optional(HealthCheckResponseBuilder response, String name, Object value) {
-        if (value != null) {
-            response.withData(name, value.toString());
-        }
+        consumer.ifPresent(s -> MessagingHealth.consumer(response, s));
+        return MessagingHealth.relay(response, "tenantEvents", outbox).build();
     }
 }

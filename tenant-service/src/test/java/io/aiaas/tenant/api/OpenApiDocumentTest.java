@@ -1,6 +1,6 @@
 package io.aiaas.tenant.api;
 
-import io.aiaas.tenant.testing.OpenApiChecks;
+import io.aiaas.common.quarkus.openapi.OpenApiChecks;
 import io.quarkus.test.junit.QuarkusTest;
 import java.util.Set;
 import org.junit.jupiter.api.Test;

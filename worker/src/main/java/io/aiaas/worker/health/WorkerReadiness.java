@@ -2,6 +2,7 @@ package io.aiaas.worker.health;
 
 import io.aiaas.messaging.KafkaSettings;
 import io.aiaas.messaging.consumer.ConsumerLoop;
+import io.aiaas.messaging.health.MessagingHealth;
 import io.aiaas.worker.client.ModelServiceClient;
 import io.aiaas.worker.inference.ComputeDevice;
 import io.aiaas.worker.messaging.JobConsumer;
@@ -63,17 +64,10 @@ public class WorkerReadiness implements HealthCheck {
         var response = HealthCheckResponse.named("jobs")
                 .status(loop && consumer.up() && cluster && models)
                 .withData("jobLoop", loop)
-                .withData("consuming", consumer.consuming())
-                .withData("partitions", String.join(",", consumer.assignment()))
-                .withData("consecutiveFailures", consumer.consecutiveFailures())
-                .withData("restarts", consumer.restarts())
                 .withData("kafka", cluster)
                 .withData("modelService", models)
                 .withData("device", loop ? device.name() : "unknown");
-        if (consumer.lastFailure() != null) {
-            response.withData("lastFailure", consumer.lastFailure());
-        }
-        return response.build();
+        return MessagingHealth.consumer(response, consumer).build();
     }
 
     private void probe() {

@@ -1,4 +1,4 @@
-package io.aiaas.tenant.testing;
+package io.aiaas.common.quarkus.openapi;
 
 import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
