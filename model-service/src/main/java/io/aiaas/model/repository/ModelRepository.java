@@ -1,5 +1,7 @@
 package io.aiaas.model.repository;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import io.aiaas.common.json.Json;
 import io.aiaas.model.domain.Model;
 import io.aiaas.model.domain.Owner;
 import io.quarkus.hibernate.orm.panache.PanacheRepositoryBase;
@@ -7,7 +9,9 @@ import io.quarkus.panache.common.Parameters;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.LockModeType;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** Models; every query names the owner the caller's verified context gives. */
@@ -44,6 +48,31 @@ public class ModelRepository implements PanacheRepositoryBase<Model, String> {
         return find("id = ?1 and tenantId in (?2, ?3)", modelId, tenantId, Owner.PLATFORM_MARKER)
                 .firstResultOptional();
     }
+
+    /** A model's aliases (name → version, by name) and newest version, read together in one round trip. */
+    public record Summary(Map<String, Integer> aliases, Integer latestVersion) {}
+
+    public Summary summary(Model model) {
+        Object[] row = (Object[]) getEntityManager()
+                .createNativeQuery("SELECT (SELECT max(v.version) FROM model_version v"
+                        + " WHERE v.model_id = ?1 AND v.tenant_id = ?2),"
+                        + " (SELECT json_object_agg(a.alias, a.version ORDER BY a.alias)::text FROM model_alias a"
+                        + " WHERE a.model_id = ?1 AND a.tenant_id = ?2)")
+                .setParameter(1, model.id)
+                .setParameter(2, model.tenantId)
+                .getSingleResult();
+        Map<String, Integer> aliases = new LinkedHashMap<>();
+        if (row[1] != null) {
+            try {
+                aliases = Json.mapper().readValue(row[1].toString(), ALIASES);
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException("aliases of " + model.id + " unreadable", e);
+            }
+        }
+        return new Summary(aliases, row[0] == null ? null : ((Number) row[0]).intValue());
+    }
+
+    private static final TypeReference<LinkedHashMap<String, Integer>> ALIASES = new TypeReference<>() {};
 
     /** Newest first, after the cursor position if given, for the given owners. */
     public List<Model> page(List<String> owners, Instant afterCreatedAt, String afterId, int limit) {

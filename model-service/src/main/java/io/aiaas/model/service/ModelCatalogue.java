@@ -20,7 +20,6 @@ import jakarta.transaction.TransactionSynchronizationRegistry;
 import jakarta.transaction.Transactional;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -210,10 +209,8 @@ public class ModelCatalogue {
     }
 
     ModelDetails details(Model model) {
-        Map<String, Integer> aliasMap = new LinkedHashMap<>();
-        aliases.of(model).forEach(a -> aliasMap.put(a.alias, a.version));
-        Integer latest = versions.newest(model).map(v -> v.version).orElse(null);
-        return new ModelDetails(model, aliasMap, latest);
+        ModelRepository.Summary summary = models.summary(model);
+        return new ModelDetails(model, summary.aliases(), summary.latestVersion());
     }
 
     static void requireName(String value, String what) {
