@@ -6,6 +6,7 @@ import io.aiaas.gateway.config.GatewayConfig;
 import io.quarkus.rest.client.reactive.QuarkusRestClientBuilder;
 import io.smallrye.faulttolerance.api.TypedGuard;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.http.HttpClosedException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.util.TypeLiteral;
 import jakarta.ws.rs.core.Response;
@@ -19,7 +20,8 @@ import org.jboss.logging.Logger;
 
 /**
  * Verifies API keys with tenant-service ({@code POST /internal/v1/api-keys/verify}), non-blocking, guarded by a
- * timeout per attempt, retries of failed connections only, and a circuit breaker that answers at once while
+ * timeout per attempt, retries of calls that never reached tenant-service (a refused connection, or a pooled one
+ * found closed before any answer: verification only reads, so asking again is safe), and a circuit breaker that answers at once while
  * tenant-service is down. Whatever goes wrong becomes a 503 with {@code Retry-After}.
  */
 @ApplicationScoped
@@ -54,7 +56,7 @@ public class TenantServiceClient {
                 .withRetry()
                 .maxRetries(verification.connectRetries())
                 .delay(verification.retryDelay().toMillis(), ChronoUnit.MILLIS)
-                .whenException(TenantServiceClient::isConnectFailure)
+                .whenException(TenantServiceClient::neverAnswered)
                 .done()
                 .withCircuitBreaker()
                 .name("tenant-service-key-verification")
@@ -114,9 +116,13 @@ public class TenantServiceClient {
         return ApiException.unavailable("API keys cannot be verified right now; try again shortly.", retryAfterSeconds);
     }
 
-    static boolean isConnectFailure(Throwable failure) {
+    /**
+     * Whether the call failed before tenant-service could answer: a refused connection, or a kept-alive connection
+     * that tenant-service closed just as it was reused (its idle timer and the client's reuse can cross).
+     */
+    static boolean neverAnswered(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof ConnectException) {
+            if (t instanceof ConnectException || t instanceof HttpClosedException) {
                 return true;
             }
         }

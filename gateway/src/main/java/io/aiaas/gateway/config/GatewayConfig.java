@@ -118,7 +118,10 @@ public interface GatewayConfig {
         @WithDefault("3s")
         Duration timeout();
 
-        /** Retries after a failure to connect (nothing else is retried). */
+        /**
+         * Retries of a call that never reached tenant-service: a refused connection, or a kept-alive one found closed
+         * before any answer (nothing else is retried).
+         */
         @WithDefault("2")
         int connectRetries();
 
