@@ -139,14 +139,30 @@ final class BenchPlatform implements AutoCloseable {
         return runtime.service(Service.MODEL).url();
     }
 
+    private String token;
+    private long tokenMintedAt;
+
     /**
      * A valid internal token for model-service on behalf of the benchmark key, signed with this installation's
-     * gateway key (as the gateway would sign it), valid for a minute.
+     * gateway key as the gateway signs it: valid for a minute and renewed after 30 s, so steps of any length hold a
+     * valid one.
      */
-    String internalToken() throws Exception {
-        PrivateKey key = SigningKeys.readPrivateKey(runtime.stateDir().resolve("secrets/gateway-signing-key.pem"));
-        InternalTokenSigner signer = new InternalTokenSigner(InternalToken.ISSUER_GATEWAY, key, 60, Clock.systemUTC());
-        return signer.sign(InternalToken.AUDIENCE_MODEL_SERVICE, keyId, tenantId, ALL_SCOPES, List.of(), null, plan);
+    synchronized String internalToken() {
+        long now = System.nanoTime();
+        if (token == null || now - tokenMintedAt > 30_000_000_000L) {
+            try {
+                PrivateKey key =
+                        SigningKeys.readPrivateKey(runtime.stateDir().resolve("secrets/gateway-signing-key.pem"));
+                InternalTokenSigner signer =
+                        new InternalTokenSigner(InternalToken.ISSUER_GATEWAY, key, 60, Clock.systemUTC());
+                token = signer.sign(
+                        InternalToken.AUDIENCE_MODEL_SERVICE, keyId, tenantId, ALL_SCOPES, List.of(), null, plan);
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot sign an internal token", e);
+            }
+            tokenMintedAt = now;
+        }
+        return token;
     }
 
     private static void expect(PlatformClient.Reply reply, int status, String what) {

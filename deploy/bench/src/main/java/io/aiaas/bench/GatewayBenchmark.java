@@ -143,17 +143,23 @@ final class GatewayBenchmark implements Callable<Integer> {
             throws Exception {
         boolean viaGateway = path.equals("gateway");
         String url = viaGateway ? platform.gatewayUrl() : platform.modelServiceUrl();
-        Map<String, String> headers = new LinkedHashMap<>();
-        headers.put("Authorization", "Bearer " + (viaGateway ? platform.apiKey : platform.internalToken()));
+        Supplier<Map<String, String>> headers = () -> {
+            Map<String, String> h = new LinkedHashMap<>();
+            h.put("Authorization", "Bearer " + (viaGateway ? platform.apiKey : platform.internalToken()));
+            if (!scenario.equals("read")) {
+                h.put("Content-Type", "application/json");
+            }
+            return h;
+        };
         Supplier<LoadGenerator.Call> call;
         int expected;
         if (scenario.equals("read")) {
-            call = () -> new LoadGenerator.Call(HttpMethod.GET, "/v1/models/" + BenchPlatform.MODEL, headers, null);
+            call = () ->
+                    new LoadGenerator.Call(HttpMethod.GET, "/v1/models/" + BenchPlatform.MODEL, headers.get(), null);
             expected = 200;
         } else {
-            headers.put("Content-Type", "application/json");
             Buffer job = Buffer.buffer(JOB);
-            call = () -> new LoadGenerator.Call(HttpMethod.POST, "/v1/jobs", headers, job);
+            call = () -> new LoadGenerator.Call(HttpMethod.POST, "/v1/jobs", headers.get(), job);
             expected = 202;
         }
         LoadGenerator.Result result = load.run(url, call, expected, clients, Duration.ofSeconds(warmup), measured);
