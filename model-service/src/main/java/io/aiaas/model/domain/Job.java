@@ -87,6 +87,10 @@ public class Job {
     @Column(name = "updated_at", nullable = false)
     public Instant updatedAt;
 
+    /** The {@code seq} of this job's last {@code job_event} row (what its event stream replays). */
+    @Column(name = "event_seq", nullable = false)
+    public int eventSeq;
+
     public JobStatus jobStatus() {
         return JobStatus.fromWire(status);
     }

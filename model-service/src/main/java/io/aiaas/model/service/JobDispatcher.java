@@ -48,6 +48,7 @@ public class JobDispatcher {
     private final ModelAliasRepository aliases;
     private final JobRepository jobs;
     private final JobRequestOutbox outbox;
+    private final JobEventLog eventLog;
     private final ModelServiceConfig config;
     private final Event<OutboxWritten> outboxWritten;
 
@@ -57,6 +58,7 @@ public class JobDispatcher {
             ModelAliasRepository aliases,
             JobRepository jobs,
             JobRequestOutbox outbox,
+            JobEventLog eventLog,
             ModelServiceConfig config,
             Event<OutboxWritten> outboxWritten) {
         this.models = models;
@@ -64,6 +66,7 @@ public class JobDispatcher {
         this.aliases = aliases;
         this.jobs = jobs;
         this.outbox = outbox;
+        this.eventLog = eventLog;
         this.config = config;
         this.outboxWritten = outboxWritten;
     }
@@ -118,6 +121,7 @@ public class JobDispatcher {
         job.idempotencyKey = idempotencyKey;
         job.requestHash = requestHash;
         jobs.persist(job);
+        eventLog.status(job, job.createdAt);
         enqueue(job, requestId);
         return job;
     }

@@ -25,10 +25,12 @@ public class JobLifecycle {
 
     private final JobRepository jobs;
     private final JobEventSeenRepository seen;
+    private final JobEventLog eventLog;
 
-    public JobLifecycle(JobRepository jobs, JobEventSeenRepository seen) {
+    public JobLifecycle(JobRepository jobs, JobEventSeenRepository seen, JobEventLog eventLog) {
         this.jobs = jobs;
         this.seen = seen;
+        this.eventLog = eventLog;
     }
 
     /**
@@ -50,6 +52,7 @@ public class JobLifecycle {
             job.error = Json.write(new JobError("internal", EXHAUSTED));
             job.finishedAt = now;
             job.updatedAt = now;
+            eventLog.status(job, now);
             LOG.infof("job %s failed after %d attempts", job.id, job.attempt);
             return new ClaimDecision(false, job.attempt, job.status);
         }
@@ -89,6 +92,7 @@ public class JobLifecycle {
             return false;
         }
         Instant at = event.at() == null ? now() : event.at().truncatedTo(ChronoUnit.MILLIS);
+        boolean statusChanged = event.status() != current;
         job.status = event.status().wire();
         job.attempt = Math.max(job.attempt, event.attempt());
         if (event.progress() != null) {
@@ -110,6 +114,12 @@ public class JobLifecycle {
             }
         }
         job.updatedAt = now();
+        if (statusChanged) {
+            eventLog.status(job, at);
+        }
+        if (event.progress() != null) {
+            eventLog.progress(job, at);
+        }
         return true;
     }
 

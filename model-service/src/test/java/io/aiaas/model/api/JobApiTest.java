@@ -300,6 +300,23 @@ class JobApiTest extends ApiTestSupport {
                 .then()
                 .body("proceed", equalTo(false))
                 .body("status", equalTo("succeeded"));
+        // what the job's event stream replays: each status once, in order, numbered from 1
+        assertEquals(List.of("1 status queued", "2 status running", "3 status succeeded"), eventLog(jobId));
+    }
+
+    private List<String> eventLog(String jobId) throws Exception {
+        List<String> rows = new java.util.ArrayList<>();
+        try (var connection = dataSource.getConnection();
+                var query = connection.prepareStatement(
+                        "SELECT seq, kind, data->>'status' FROM job_event WHERE job_id = ? ORDER BY seq")) {
+            query.setString(1, jobId);
+            try (var results = query.executeQuery()) {
+                while (results.next()) {
+                    rows.add(results.getInt(1) + " " + results.getString(2) + " " + results.getString(3));
+                }
+            }
+        }
+        return rows;
     }
 
     @Test
