@@ -75,6 +75,9 @@ public class StandIns implements QuarkusTestResourceLifecycleManager {
         config.put("aiaas.gateway.auth.signing-key-file", keyFiles.gatewayKey().toString());
         config.put("aiaas.gateway.timeouts.connect", "1s");
         config.put("aiaas.gateway.timeouts.idle", "3s");
+        // A loaded 2-core CI machine has taken over 3 s (the default) to answer the first look-up of a burst, failing
+        // every request that shared it; no test here is about that timeout.
+        config.put("aiaas.gateway.key-verification.timeout", "15s");
         // Small enough that 10,000 made-up keys would evict live ones if they ever entered the live cache.
         config.put("aiaas.gateway.key-cache.max-entries", "1000");
         // Long enough that an attack replayed within the test is still remembered on a slow machine.
