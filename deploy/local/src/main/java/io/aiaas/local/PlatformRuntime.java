@@ -259,6 +259,11 @@ public final class PlatformRuntime implements AutoCloseable {
         return oidcUrl;
     }
 
+    /** The Kafka bootstrap servers the services use. */
+    public String kafkaBootstrap() {
+        return serviceEnv.get("AIAAS_KAFKA_BOOTSTRAP");
+    }
+
     public Path stateDir() {
         return options.stateDir();
     }

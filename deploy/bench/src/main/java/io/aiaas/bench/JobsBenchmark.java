@@ -1,0 +1,183 @@
+package io.aiaas.bench;
+
+import io.aiaas.common.archive.SavedModelArchive;
+import io.aiaas.infra.fixtures.DenseSavedModel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.Tensor;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.types.TFloat32;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Inline inference jobs end to end through the gateway: submitted, dispatched, run by the worker, applied, and seen
+ * {@code succeeded} by the tenant. Beside it, the same model run in this process with TensorFlow Java alone (what a
+ * job costs without the platform).
+ */
+@Command(
+        name = "jobs",
+        mixinStandardHelpOptions = true,
+        description = "Inline inference jobs end to end: jobs/s and submit-to-succeeded latency.")
+final class JobsBenchmark implements Callable<Integer> {
+    private static final float[][] WEIGHTS = {{1f, 0f, 0.5f}, {0f, 1f, 0.5f}, {1f, 1f, 0f}, {-1f, 0f, 2f}};
+    private static final float[] BIAS = {0.5f, -1f, 0f};
+    private static final String JOB = "{\"type\":\"inference\",\"model\":\"" + BenchPlatform.MODEL
+            + "\",\"inputs\":[{\"name\":\"x\",\"datatype\":\"FP32\",\"shape\":[1,4],\"data\":[1,2,3,4]}]}";
+
+    @Option(
+            names = "--before",
+            description = "Checkout of an earlier build whose services are packaged (mvnw package -DskipTests); "
+                    + "measured first, beside this one.")
+    Path before;
+
+    @Option(names = "--seconds", defaultValue = "10", description = "Measured seconds per step.")
+    int seconds;
+
+    @Option(names = "--warmup", defaultValue = "3", description = "Unmeasured seconds before each step.")
+    int warmup;
+
+    @Option(
+            names = "--jit-warmup",
+            defaultValue = "20",
+            description = "Unmeasured seconds at 16 clients once a build is up, before any step.")
+    int jitWarmup;
+
+    @Option(names = "--clients", split = ",", defaultValue = "1,16,64", description = "Concurrent clients per step.")
+    List<Integer> clients;
+
+    @Option(names = "--out", defaultValue = "target/bench/jobs.md", description = "Where the Markdown results go.")
+    Path out;
+
+    private record Row(String build, LoadGenerator.Result result) {}
+
+    @Override
+    public Integer call() throws Exception {
+        double[] inProcess = inProcessBaseline();
+        BenchMain.log(
+                String.format("in process: %.3f ms per run at batch 1 (p50), %.0f runs/s", inProcess[0], inProcess[1]));
+        Map<String, Path> builds = new LinkedHashMap<>();
+        if (before != null) {
+            builds.put("before", before.toAbsolutePath().normalize());
+        }
+        builds.put("after", BenchMain.repoRoot());
+        List<Row> rows = new ArrayList<>();
+        for (var build : builds.entrySet()) {
+            BenchMain.log("starting the " + build.getKey() + " build from " + build.getValue());
+            try (BenchPlatform platform = BenchPlatform.start(build.getKey(), build.getValue());
+                    JobLoad load = new JobLoad(platform.runtime.kafkaBootstrap())) {
+                step(load, platform, 16, Duration.ofSeconds(jitWarmup), null);
+                for (int n : clients) {
+                    step(load, platform, n, Duration.ofSeconds(seconds), rows);
+                }
+            }
+        }
+        Report report = new Report(
+                "Jobs: inline inference end to end",
+                "./aiaas-bench jobs" + (before == null ? "" : " --before <earlier build>") + " --seconds " + seconds);
+        report.paragraph("Closed loop through the gateway: each client submits `POST /v1/jobs` (inline inference of one"
+                + " row of the 4→3 dense model), waits until `GET /v1/jobs/{id}` shows `succeeded`, then submits the"
+                + " next. Latency is from sending the submission to that answer. One worker, the plan's "
+                + "`concurrentJobs` (1,000) does not bind. Each build first runs " + jitWarmup
+                + " s at 16 clients, then each row has " + warmup + " s of warm-up and " + seconds + " s measured.");
+        List<List<String>> table = new ArrayList<>();
+        for (Row row : rows) {
+            LoadGenerator.Result r = row.result;
+            table.add(List.of(
+                    row.build,
+                    Integer.toString(r.clients()),
+                    Report.number(r.throughput(), 0),
+                    Report.number(r.percentileMillis(50), 1),
+                    Report.number(r.percentileMillis(99), 1),
+                    Long.toString(r.failed())));
+        }
+        report.table(List.of("build", "clients", "jobs/s", "p50 ms", "p99 ms", "failed"), table);
+        report.paragraph(String.format(
+                "**In-process baseline** (TensorFlow Java alone, this JVM, the same model, batch 1, one thread): "
+                        + "%.3f ms per run (p50), %,.0f runs/s.",
+                inProcess[0], inProcess[1]));
+        report.paragraph(goals(rows));
+        System.out.println(report.text());
+        report.writeTo(out);
+        BenchMain.log("results written to " + out.toAbsolutePath());
+        return 0;
+    }
+
+    private void step(JobLoad load, BenchPlatform platform, int n, Duration measured, List<Row> rows) throws Exception {
+        LoadGenerator.Result result =
+                load.run(platform.gatewayUrl(), platform.apiKey, JOB, n, Duration.ofSeconds(warmup), measured);
+        BenchMain.log(String.format(
+                "%s%s jobs %d clients: %.0f/s p50 %.1f ms p99 %.1f ms, %d failed %s",
+                rows == null ? "(warm-up) " : "",
+                platform.label,
+                n,
+                result.throughput(),
+                result.percentileMillis(50),
+                result.percentileMillis(99),
+                result.failed(),
+                result.statuses()));
+        if (rows != null) {
+            rows.add(new Row(platform.label, result));
+        }
+    }
+
+    /** p50 milliseconds per run and runs per second of the model in this process, batch 1, after a warm-up. */
+    private static double[] inProcessBaseline() throws Exception {
+        Path dir = Files.createTempDirectory("aiaas-bench-inprocess");
+        try {
+            DenseSavedModel.export(dir.resolve("model"), WEIGHTS, BIAS);
+            try (SavedModelBundle bundle =
+                    SavedModelBundle.load(dir.resolve("model").toString(), DenseSavedModel.TAG)) {
+                var function = bundle.function(DenseSavedModel.SIGNATURE);
+                long[] samples = new long[20_000];
+                for (int i = -5_000; i < samples.length; i++) {
+                    long start = System.nanoTime();
+                    try (TFloat32 x = TFloat32.tensorOf(Shape.of(1, 4), DataBuffers.of(new float[] {1f, 2f, 3f, 4f}));
+                            var result = function.call(Map.of(DenseSavedModel.INPUT, x))) {
+                        Tensor y = result.get(DenseSavedModel.OUTPUT).orElseThrow();
+                        if (y.shape().size(1) != 3) {
+                            throw new IllegalStateException("unexpected output " + y.shape());
+                        }
+                    }
+                    if (i >= 0) {
+                        samples[i] = System.nanoTime() - start;
+                    }
+                }
+                long total = Arrays.stream(samples).sum();
+                Arrays.sort(samples);
+                return new double[] {samples[samples.length / 2] / 1e6, samples.length / (total / 1e9)};
+            }
+        } finally {
+            SavedModelArchive.deleteTree(dir);
+        }
+    }
+
+    private static String goals(List<Row> rows) {
+        StringBuilder s = new StringBuilder("**Goals**: ");
+        LoadGenerator.Result best = rows.stream()
+                .filter(r -> r.build.equals("after"))
+                .map(Row::result)
+                .max((a, b) -> Double.compare(a.throughput(), b.throughput()))
+                .orElse(null);
+        if (best != null) {
+            s.append(String.format(
+                    "best throughput %.0f jobs/s at %d clients (goal ≥ 1,000: %s), p50 there %.1f ms (goal ≤ 50 ms: "
+                            + "%s)",
+                    best.throughput(),
+                    best.clients(),
+                    best.throughput() >= 1000 ? "met" : "missed",
+                    best.percentileMillis(50),
+                    best.percentileMillis(50) <= 50 ? "met" : "missed"));
+        }
+        return s.append('.').toString();
+    }
+}
