@@ -86,6 +86,13 @@ public class ModelCache {
 
     private record LoadFailure(RuntimeException error, long retryAtNanos, int inARow) {}
 
+    /** What waiters see when the thread loading for them was interrupted: not the model's fault, so they try again. */
+    private static final class LoaderInterrupted extends RuntimeException {
+        LoaderInterrupted() {
+            super("the loading thread was interrupted", null, false, false);
+        }
+    }
+
     @Inject
     public ModelCache(WorkerConfig config, ArtifactClient artifacts, ComputeDevice device, WorkerMetrics metrics) {
         this(
@@ -148,7 +155,12 @@ public class ModelCache {
                     return load(key, modelId, version, tenantId, requestId, mine);
                 }
             }
-            Entry entry = await(pending);
+            Entry entry;
+            try {
+                entry = await(pending);
+            } catch (LoaderInterrupted e) {
+                continue;
+            }
             ModelLease lease = entry.lease();
             if (lease != null) {
                 touch(key);
@@ -178,12 +190,15 @@ public class ModelCache {
             entry = new Entry(open(key, savedModel, dir), weight, mine);
         } catch (RuntimeException | Error e) {
             SavedModelArchive.deleteTree(dir);
-            if (e instanceof RuntimeException failure) {
+            boolean interrupted = Thread.currentThread().isInterrupted();
+            if (e instanceof RuntimeException failure && !interrupted) {
                 pause(key, failure);
             }
             // the pause is recorded before the future leaves the map, so no request slips past it
             entries.remove(key, mine);
-            mine.completeExceptionally(e);
+            // a loader stopped by its own job (cancelled, timed out) says nothing about the model: the waiters load
+            // again
+            mine.completeExceptionally(interrupted ? new LoaderInterrupted() : e);
             metrics.modelLoad("failed");
             throw e;
         }
