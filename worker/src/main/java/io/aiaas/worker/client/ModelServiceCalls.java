@@ -164,12 +164,14 @@ public class ModelServiceCalls {
             String expected = response.getHeaderString(ArtifactClient.SHA256_HEADER);
             String actual = copy(body, file);
             if (expected == null || !expected.trim().equalsIgnoreCase(actual)) {
+                discard(file);
                 throw new ModelServiceUnavailableException(
                         what + " does not match its checksum (expected " + expected + ", got " + actual + ")");
             }
             return new Download(format, actual);
         } catch (IOException | ProcessingException e) {
             // the body stalled past the read timeout, or the connection broke
+            discard(file);
             throw new ModelServiceUnavailableException("download of " + what + " failed: " + rootMessage(e), e);
         }
     }
@@ -221,6 +223,15 @@ public class ModelServiceCalls {
             in.transferTo(out);
         }
         return HexFormat.of().formatHex(sha256.digest());
+    }
+
+    /** Drops a damaged or partial download at once rather than leaving it for the caller's clean-up. */
+    private static void discard(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException ignored) {
+            // the caller deletes the file as well
+        }
     }
 
     private static boolean refusedConnection(Throwable e) {

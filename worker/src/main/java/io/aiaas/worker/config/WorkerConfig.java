@@ -32,6 +32,8 @@ public interface WorkerConfig {
 
     Models models();
 
+    ModelCache modelCache();
+
     Kafka kafka();
 
     Http http();
@@ -51,10 +53,6 @@ public interface WorkerConfig {
     }
 
     interface Models {
-        /** How many SavedModels stay loaded at once; the least recently used one is closed first. */
-        @WithDefault("4")
-        int maxLoaded();
-
         /** Largest unpacked artifact accepted (the largest plan's {@code maxModelBytes}). */
         @WithDefault("4294967296")
         long maxUnpackedBytes();
@@ -66,6 +64,33 @@ public interface WorkerConfig {
         /** TensorFlow inter-op threads per session. */
         @WithDefault("1")
         int interOpThreads();
+    }
+
+    /**
+     * The loaded SavedModels ({@code aiaas.worker.model-cache.*}): least recently used out first when either bound is
+     * passed; a model still running when it is evicted is closed when its last run ends.
+     */
+    interface ModelCache {
+        /** Most SavedModels kept loaded at once. */
+        @WithDefault("4")
+        int maxModels();
+
+        /**
+         * Most bytes of loaded SavedModels, each weighed by its unpacked size on disk (an estimate of the memory its
+         * variables take). A single model larger than this is still loaded, alone.
+         */
+        @WithDefault("2147483648")
+        long maxBytes();
+
+        /**
+         * Pause after a model version failed to download or load before it is tried again; requests in the pause get
+         * the same failure at once. It doubles with each failure in a row, up to {@code load-retry-backoff-max}.
+         */
+        @WithDefault("1s")
+        Duration loadRetryBackoff();
+
+        @WithDefault("30s")
+        Duration loadRetryBackoffMax();
     }
 
     interface Kafka {

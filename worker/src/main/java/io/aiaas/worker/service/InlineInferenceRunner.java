@@ -9,8 +9,8 @@ import io.aiaas.common.json.Json;
 import io.aiaas.common.oip.InferenceResponse;
 import io.aiaas.worker.inference.ComputeDevice;
 import io.aiaas.worker.inference.InferenceEngine;
-import io.aiaas.worker.inference.LoadedModel;
 import io.aiaas.worker.inference.ModelCache;
+import io.aiaas.worker.inference.ModelLease;
 import io.aiaas.worker.inference.Prediction;
 import jakarta.inject.Singleton;
 
@@ -40,10 +40,12 @@ public class InlineInferenceRunner implements JobRunner {
         if (job.inputs() == null) {
             throw JobFailedException.unprocessable("The job carries no inputs.");
         }
-        LoadedModel model = models.get(job.modelId(), job.version(), job.tenantId(), job.requestId());
         String signature =
                 job.signature() != null ? job.signature() : job.inputs().signatureName();
-        Prediction prediction = engine.predict(model, signature, job.inputs());
+        Prediction prediction;
+        try (ModelLease lease = models.acquire(job.modelId(), job.version(), job.tenantId(), job.requestId())) {
+            prediction = engine.predict(lease.model(), signature, job.inputs());
+        }
 
         String modelName = job.model() != null ? job.model() : job.modelId();
         InferenceResponse response = new InferenceResponse(

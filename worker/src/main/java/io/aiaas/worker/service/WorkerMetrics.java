@@ -1,6 +1,7 @@
 package io.aiaas.worker.service;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.inject.Singleton;
@@ -52,8 +53,29 @@ public class WorkerMetrics {
                 .increment();
     }
 
+    /** A model version was downloaded and loaded ({@code loaded}), or could not be ({@code failed}). */
+    public void modelLoad(String outcome) {
+        Counter.builder("aiaas.worker.models.loads")
+                .description("Model versions this worker downloaded and loaded, by outcome")
+                .tag("outcome", outcome)
+                .register(registry)
+                .increment();
+    }
+
+    /** The model cache evicted a model version to stay within its bounds. */
+    public void modelEvicted() {
+        Counter.builder("aiaas.worker.models.evicted")
+                .description("Model versions evicted from the cache")
+                .register(registry)
+                .increment();
+    }
+
     public void loadedModels(Supplier<Number> count) {
-        registry.gauge("aiaas.worker.models.loaded", java.util.List.of(), count, s -> s.get()
-                .doubleValue());
+        // held strongly: a registry keeps only a weak reference to a gauge's source by default, and nothing else holds
+        // this supplier, so the gauge would read NaN after the next garbage collection
+        Gauge.builder("aiaas.worker.models.loaded", count, s -> s.get().doubleValue())
+                .description("SavedModels loaded in the model cache")
+                .strongReference(true)
+                .register(registry);
     }
 }

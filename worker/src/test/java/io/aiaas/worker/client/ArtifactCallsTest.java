@@ -1,6 +1,7 @@
 package io.aiaas.worker.client;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -54,7 +55,11 @@ class ArtifactCallsTest {
         @Override
         public Map<String, String> getConfigOverrides() {
             String claim = "quarkus.fault-tolerance.\"io.aiaas.worker.client.ModelServiceCalls/claim\"";
+            String download = "quarkus.fault-tolerance.\"io.aiaas.worker.client.ModelServiceCalls/download\"";
             return Map.of(
+                    // the download tests fail on purpose one after another: the breaker must not cut them short
+                    download + ".circuit-breaker.request-volume-threshold",
+                    "50",
                     "aiaas.worker.http.request-timeout",
                     "1s",
                     "aiaas.worker.http.artifact-read-timeout",
@@ -123,12 +128,21 @@ class ArtifactCallsTest {
     void anArtifactIsDownloadedCheckedAndUnpacked() throws Exception {
         StandInModelService.artifactMode = "ok";
         StandInModelService.artifact = zip("saved_model.pb", "pb", "variables/variables.index", "i");
-        Path root = artifacts.fetch("mdl_1", 1, "ten_1", "req_3", tmp.resolve("ok"));
+        Path target = tmp.resolve("ok");
+        Path root = artifacts.fetch("mdl_1", 1, "ten_1", "req_3", target);
+        assertEquals(target, root);
         assertEquals("pb", Files.readString(root.resolve("saved_model.pb")));
+        assertEquals("i", Files.readString(root.resolve("variables/variables.index")));
+        assertEquals(List.of(target), leftIn(tmp), "only the unpacked tree: no download or half-unpacked folder");
+
+        // a SavedModel under one top-level folder is found there
+        StandInModelService.artifact = zip("export/saved_model.pb", "pb2");
+        Path nested = artifacts.fetch("mdl_1", 2, "ten_1", null, tmp.resolve("nested"));
+        assertEquals(tmp.resolve("nested").resolve("export"), nested);
     }
 
     @Test
-    @Order(2) // before the damaged transfer: the failures of both open the download breaker after them
+    @Order(2)
     void aStalledArtifactBodyFailsAtTheReadTimeout() throws Exception {
         StandInModelService.artifactMode = "stall";
         StandInModelService.artifact = zip("saved_model.pb", "x".repeat(200_000));
@@ -140,23 +154,62 @@ class ArtifactCallsTest {
         long seconds = (System.nanoTime() - start) / 1_000_000_000L;
         assertTrue(seconds < 6, "two tries of a 1 s read timeout, not the stand-in's 4 s silence each: " + seconds);
         assertEquals(2, StandInModelService.callsOf("artifact") - before, "a download is retried once");
+        assertEquals(List.of(), leftIn(tmp), "the partial download is deleted");
     }
 
     @Test
     @Order(3)
-    void aDamagedOrMissingArtifactIsTold() throws Exception {
+    void aSilentArtifactServerTimesOut() throws Exception {
+        StandInModelService.artifactMode = "silent";
+        StandInModelService.artifact = zip("saved_model.pb", "pb");
+        int before = StandInModelService.callsOf("artifact");
+        long start = System.nanoTime();
+        assertThrows(
+                ModelServiceUnavailableException.class,
+                () -> artifacts.fetch("mdl_1", 1, "ten_1", null, tmp.resolve("silent")));
+        long millis = (System.nanoTime() - start) / 1_000_000L;
+        assertTrue(millis < 3_900, "two tries of a 1 s read timeout, not the stand-in's 4 s silence: " + millis);
+        assertEquals(2, StandInModelService.callsOf("artifact") - before);
+        assertEquals(List.of(), leftIn(tmp));
+    }
+
+    @Test
+    @Order(3)
+    void aDamagedOrMissingArtifactIsToldAndLeavesNothing() throws Exception {
         StandInModelService.artifact = zip("saved_model.pb", "pb");
         StandInModelService.artifactMode = "missing";
         assertThrows(
                 ArtifactUnavailableException.class,
                 () -> artifacts.fetch("mdl_1", 1, "ten_1", null, tmp.resolve("missing")));
+        assertEquals(List.of(), leftIn(tmp));
+
         StandInModelService.artifactMode = "bad-checksum";
+        int before = StandInModelService.callsOf("artifact");
         assertThrows(
                 ModelServiceUnavailableException.class,
                 () -> artifacts.fetch("mdl_1", 1, "ten_1", null, tmp.resolve("bad")));
+        assertEquals(2, StandInModelService.callsOf("artifact") - before, "a damaged transfer is tried once more");
+        assertEquals(List.of(), leftIn(tmp), "the download that does not match its checksum is deleted");
+
+        // the checksum is right, but the archive escapes its root: refused while unpacking, nothing kept
         StandInModelService.artifactMode = "ok";
-        try (var left = Files.list(tmp)) {
-            assertTrue(left.noneMatch(p -> p.getFileName().toString().endsWith(".download")), "no downloads left");
+        StandInModelService.artifact = zip("saved_model.pb", "pb", "../escape.txt", "x");
+        assertThrows(
+                ArtifactUnavailableException.class,
+                () -> artifacts.fetch("mdl_1", 1, "ten_1", null, tmp.resolve("unsafe")));
+        assertEquals(List.of(), leftIn(tmp));
+        assertFalse(Files.exists(tmp.getParent().resolve("escape.txt")));
+
+        StandInModelService.artifact = zip("README.md", "not a model");
+        assertThrows(
+                ArtifactUnavailableException.class,
+                () -> artifacts.fetch("mdl_1", 1, "ten_1", null, tmp.resolve("not-a-model")));
+        assertEquals(List.of(), leftIn(tmp));
+    }
+
+    static List<Path> leftIn(Path dir) throws IOException {
+        try (var left = Files.list(dir)) {
+            return left.sorted().toList();
         }
     }
 

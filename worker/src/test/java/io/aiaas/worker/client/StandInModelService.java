@@ -31,7 +31,10 @@ public class StandInModelService implements QuarkusTestResourceLifecycleManager 
     static final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
     static final AtomicInteger unauthorized = new AtomicInteger();
 
-    /** The artifact served, and how: {@code ok}, {@code stall} (half the body, then silence), {@code bad-checksum}. */
+    /**
+     * The artifact served, and how: {@code ok}, {@code stall} (half the body, then silence), {@code silent} (no answer
+     * for 4 s), {@code missing} (404), {@code bad-checksum}.
+     */
     static volatile byte[] artifact = new byte[0];
 
     static volatile String artifactMode = "ok";
@@ -128,6 +131,10 @@ public class StandInModelService implements QuarkusTestResourceLifecycleManager 
                 return;
             }
             String mode = artifactMode;
+            if (mode.equals("silent")) {
+                sleep(4000);
+                return;
+            }
             if (mode.equals("missing")) {
                 respond(exchange, 404, "{}");
                 return;

@@ -42,7 +42,7 @@ class SavedModelInferenceTest {
     static void load() throws Exception {
         Path dir = tmp.resolve("dense");
         DenseSavedModel.export(dir, W, B);
-        dense = LoadedModel.load("dense/1", dir, null, 1, 1);
+        dense = LoadedModel.load("dense/1", dir, null, 1, 1, false);
         engine = new InferenceEngine(new WorkerMetrics(new SimpleMeterRegistry()));
     }
 
@@ -59,7 +59,7 @@ class SavedModelInferenceTest {
     /** The Python-exported model, loaded on first use: a test that needs it skips (fails under CI) without it. */
     static synchronized LoadedModel python() {
         if (python == null) {
-            python = LoadedModel.load("python/1", TestModels.pythonSavedModel(), null, 1, 1);
+            python = LoadedModel.load("python/1", TestModels.pythonSavedModel(), null, 1, 1, false);
         }
         return python;
     }
