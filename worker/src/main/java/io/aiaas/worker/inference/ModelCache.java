@@ -35,6 +35,8 @@ public class ModelCache {
     private final LinkedHashMap<String, LoadedModel> loaded = new LinkedHashMap<>(16, 0.75f, true);
     /** Read by the metrics scrape without waiting for a download in progress. */
     private volatile int count;
+    /** The keys ({@code <modelId>/<version>}) of the loaded models, for the heartbeat; read without the lock. */
+    private volatile java.util.List<String> keys = java.util.List.of();
 
     public ModelCache(WorkerConfig config, ArtifactClient artifacts, WorkerMetrics metrics) {
         this.artifacts = artifacts;
@@ -79,6 +81,7 @@ public class ModelCache {
         loaded.put(key, model);
         evict();
         count = loaded.size();
+        keys = java.util.List.copyOf(loaded.keySet());
         LOG.infof("loaded model %s (%d loaded)", key, loaded.size());
         return model;
     }
@@ -102,6 +105,11 @@ public class ModelCache {
         }
     }
 
+    /** What is loaded now, as {@code <modelId>/<version>} (the heartbeat reports it). */
+    public java.util.List<String> loadedModels() {
+        return keys;
+    }
+
     public int size() {
         return count;
     }
@@ -111,6 +119,7 @@ public class ModelCache {
         loaded.values().forEach(LoadedModel::close);
         loaded.clear();
         count = 0;
+        keys = java.util.List.of();
         if (ownsRoot) {
             SavedModelArchive.deleteTree(root);
         }
