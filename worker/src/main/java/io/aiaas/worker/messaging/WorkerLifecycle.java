@@ -37,6 +37,7 @@ public class WorkerLifecycle {
     private final JobExecution execution;
     private final RunningJobs running;
     private final Duration grace;
+    private final java.util.concurrent.atomic.AtomicBoolean drained = new java.util.concurrent.atomic.AtomicBoolean();
 
     public WorkerLifecycle(
             ServiceTokens tokens,
@@ -78,6 +79,9 @@ public class WorkerLifecycle {
 
     /** Graceful shutdown; see the class comment. */
     public void drain() {
+        if (!drained.compareAndSet(false, true)) {
+            return;
+        }
         LOG.infof("worker %s draining: %d jobs running", identity.workerId(), running.size());
         heartbeat.draining();
         intake.stop(Duration.ofSeconds(10));

@@ -1,17 +1,12 @@
 package io.aiaas.worker.service;
 
 import io.aiaas.common.events.JobError;
-import io.aiaas.common.events.JobEvent;
 import io.aiaas.common.events.JobRequest;
-import io.aiaas.common.events.JobStatus;
 import io.aiaas.common.events.JobType;
 import io.aiaas.common.events.JobUsage;
 import io.aiaas.common.events.Topics;
 import io.aiaas.common.events.UsageData;
-import io.aiaas.common.events.UsageEvent;
-import io.aiaas.common.json.Json;
 import io.aiaas.messaging.Backoff;
-import io.aiaas.messaging.KafkaSettings;
 import io.aiaas.messaging.trace.KafkaTracing;
 import io.aiaas.worker.client.ArtifactUnavailableException;
 import io.aiaas.worker.client.ClaimResult;
@@ -46,8 +41,6 @@ import org.jboss.logging.Logger;
 @Singleton
 public class JobExecution {
     private static final Logger LOG = Logger.getLogger(JobExecution.class);
-    /** Leaves room for the envelope and headers when a result is checked against the record size limit. */
-    private static final int RESULT_HEADROOM_BYTES = 64 * 1024;
 
     private final WorkerIdentity identity;
     private final ModelServiceClient modelService;
@@ -318,66 +311,7 @@ public class JobExecution {
             running.remove(job);
             return;
         }
-        results.publish(result(job, outcome, identity.workerId(), Instant.now()));
-    }
-
-    /** The terminal event (a failure in its place when the result would not fit one record) and its usage event. */
-    static JobResult result(RunningJob job, JobOutcome outcome, String workerId, Instant at) {
-        JobRequest request = job.job();
-        String eventId = job.nextEventId();
-        JobEvent event;
-        UsageData billed = null;
-        if (outcome instanceof JobOutcome.Succeeded ok) {
-            event = event(eventId, job, JobStatus.SUCCEEDED, ok.result(), null, ok.usage(), workerId, at);
-            billed = ok.billed();
-        } else if (outcome instanceof JobOutcome.Cancelled c) {
-            event = event(eventId, job, JobStatus.CANCELLED, null, null, c.usage(), workerId, at);
-            billed = c.billed();
-        } else {
-            event = event(
-                    eventId, job, JobStatus.FAILED, null, ((JobOutcome.Failed) outcome).error(), null, workerId, at);
-        }
-        if (outcome instanceof JobOutcome.Succeeded
-                && Json.write(event).getBytes(StandardCharsets.UTF_8).length
-                        > KafkaSettings.MAX_RECORD_BYTES - RESULT_HEADROOM_BYTES) {
-            event = event(
-                    eventId,
-                    job,
-                    JobStatus.FAILED,
-                    null,
-                    new JobError(
-                            JobFailedException.UNPROCESSABLE,
-                            "The result is too large to return inline; use a batch inference job."),
-                    null,
-                    workerId,
-                    at);
-            return new JobResult(job, event, null);
-        }
-        UsageEvent usage = billed == null ? null : UsageEvent.forJob(request.jobId(), request.type(), billed, at);
-        return new JobResult(job, event, usage);
-    }
-
-    private static JobEvent event(
-            String eventId,
-            RunningJob job,
-            JobStatus status,
-            com.fasterxml.jackson.databind.JsonNode result,
-            JobError error,
-            JobUsage usage,
-            String workerId,
-            Instant at) {
-        return new JobEvent(
-                eventId,
-                job.jobId(),
-                job.job().tenantId(),
-                job.attempt(),
-                status,
-                null,
-                result,
-                error,
-                usage,
-                workerId,
-                at);
+        results.publish(JobResult.of(job, outcome, identity.workerId(), Instant.now()));
     }
 
     /** The record's {@code x-request-id} (else the job's) and the trace context of this job's processing span. */

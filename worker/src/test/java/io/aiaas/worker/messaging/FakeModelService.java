@@ -2,8 +2,6 @@ package io.aiaas.worker.messaging;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.aiaas.common.auth.InternalKeyFiles;
 import io.aiaas.common.auth.InternalToken;
 import io.aiaas.common.auth.InternalTokenVerifier;
@@ -11,9 +9,12 @@ import io.aiaas.common.auth.SigningKeys;
 import io.aiaas.common.events.JobRequest;
 import io.aiaas.common.json.Json;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,7 +38,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Plays model-service's side of the job protocol for the worker: claims (answering the whole job), heartbeats,
  * releases and artifacts, each refusing calls without a valid worker service token (verified against the JWKS of
- * this installation's keys). Tests script it: held claims and downloads, outages, cancel and lost answers.
+ * this installation's keys). Tests script it: held claims and downloads, outages, cancel and lost answers. A Vert.x
+ * server, its handlers on threads of their own (they may be held): the JDK's HttpServer stopped accepting connections
+ * here once clients abandoned held requests.
  */
 public class FakeModelService implements QuarkusTestResourceLifecycleManager {
     /** A claim as model-service saw it. */
@@ -70,7 +73,45 @@ public class FakeModelService implements QuarkusTestResourceLifecycleManager {
     private final Map<String, CountDownLatch> gates = new ConcurrentHashMap<>();
     private final Map<String, CountDownLatch> claimGates = new ConcurrentHashMap<>();
     private final Map<String, Instant> outages = new ConcurrentHashMap<>();
+    /** One call: what the handlers read, and how they answer. */
+    private static final class Exchange {
+        final HttpServerRequest request;
+        final String body;
+
+        Exchange(HttpServerRequest request, String body) {
+            this.request = request;
+            this.body = body;
+        }
+
+        String method() {
+            return request.method().name();
+        }
+
+        String path() {
+            return request.path();
+        }
+
+        String header(String name) {
+            return request.getHeader(name);
+        }
+
+        void respond(int status, String contentType, Map<String, String> headers, byte[] bytes) {
+            var response = request.response().setStatusCode(status);
+            if (contentType != null) {
+                response.putHeader("Content-Type", contentType);
+            }
+            headers.forEach(response::putHeader);
+            response.end(Buffer.buffer(bytes));
+        }
+    }
+
+    private interface Handler {
+        void handle(Exchange exchange) throws IOException;
+    }
+
+    private Vertx vertx;
     private HttpServer server;
+    private int port;
     private ExecutorService threads;
     private Path keys;
     private InternalTokenVerifier verifier;
@@ -82,19 +123,18 @@ public class FakeModelService implements QuarkusTestResourceLifecycleManager {
             InternalKeyFiles files = InternalKeyFiles.ensure(keys);
             verifier =
                     new InternalTokenVerifier(SigningKeys.readJwks(files.jwks()), InternalToken.AUDIENCE_MODEL_SERVICE);
-            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-            server.createContext("/internal/v1/jobs/", this::job);
-            server.createContext("/internal/v1/workers/", this::heartbeat);
-            server.createContext("/internal/v1/artifacts/", this::artifact);
-            server.createContext("/q/health/ready", exchange -> respond(exchange, 200, "{\"status\":\"UP\"}"));
-            threads = Executors.newFixedThreadPool(24);
-            server.setExecutor(threads);
-            server.start();
+            threads = Executors.newCachedThreadPool();
+            vertx = Vertx.vertx();
+            server = vertx.createHttpServer().requestHandler(request -> request.body()
+                    .onSuccess(body -> threads.execute(() -> route(new Exchange(request, body.toString())))));
+            port = server.listen(0, "127.0.0.1")
+                    .toCompletionStage()
+                    .toCompletableFuture()
+                    .get(10, TimeUnit.SECONDS)
+                    .actualPort();
             instance = this;
             Map<String, String> config = new HashMap<>();
-            config.put(
-                    "aiaas.worker.model-service-url",
-                    "http://127.0.0.1:" + server.getAddress().getPort());
+            config.put("aiaas.worker.model-service-url", "http://127.0.0.1:" + port);
             config.put("aiaas.worker.auth.signing-key-file", files.workerKey().toString());
             config.put("aiaas.worker.id", "worker-test-1");
             config.put("aiaas.worker.kafka.retry-backoff", "200ms");
@@ -107,7 +147,7 @@ public class FakeModelService implements QuarkusTestResourceLifecycleManager {
             config.put("aiaas.worker.concurrency.queue-factor", "1");
             config.put("aiaas.worker.platform-retry.backoff", "200ms");
             config.put("aiaas.worker.platform-retry.backoff-max", "800ms");
-            config.put("aiaas.worker.platform-retry.give-up-after", "5s");
+            config.put("aiaas.worker.platform-retry.give-up-after", "8s");
             config.put("aiaas.worker.shutdown-grace", "2s");
             // The download breaker reopens after 1 s here (10 s in production), so outages of a few seconds end in
             // time.
@@ -117,6 +157,29 @@ public class FakeModelService implements QuarkusTestResourceLifecycleManager {
             return config;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } catch (Exception e) {
+            throw new IllegalStateException("the stand-in model-service did not start", e);
+        }
+    }
+
+    private void route(Exchange exchange) {
+        String path = exchange.path();
+        Handler handler;
+        if (path.startsWith("/internal/v1/jobs/")) {
+            handler = this::job;
+        } else if (path.startsWith("/internal/v1/workers/")) {
+            handler = this::heartbeat;
+        } else if (path.startsWith("/internal/v1/artifacts/")) {
+            handler = this::artifact;
+        } else if (path.equals("/q/health/ready")) {
+            handler = e -> respond(e, 200, "{\"status\":\"UP\"}");
+        } else {
+            handler = e -> respond(e, 404, "{}");
+        }
+        try {
+            handler.handle(exchange);
+        } catch (Exception e) {
+            exchange.respond(500, null, Map.of(), new byte[0]);
         }
     }
 
@@ -125,7 +188,8 @@ public class FakeModelService implements QuarkusTestResourceLifecycleManager {
         if (server != null) {
             gates.values().forEach(CountDownLatch::countDown);
             claimGates.values().forEach(CountDownLatch::countDown);
-            server.stop(0);
+            server.close();
+            vertx.close();
             threads.shutdownNow();
         }
         io.aiaas.common.archive.SavedModelArchive.deleteTree(keys);
@@ -173,8 +237,8 @@ public class FakeModelService implements QuarkusTestResourceLifecycleManager {
         return releases.stream().filter(r -> r.jobId().equals(jobId)).toList();
     }
 
-    private Optional<InternalToken> authorize(HttpExchange exchange) {
-        String header = exchange.getRequestHeaders().getFirst("Authorization");
+    private Optional<InternalToken> authorize(Exchange exchange) {
+        String header = exchange.header("Authorization");
         String token = header != null && header.startsWith("Bearer ") ? header.substring(7) : null;
         Optional<InternalToken> verified =
                 verifier.verify(token).filter(t -> InternalToken.ISSUER_WORKER.equals(t.iss()) && t.hasRole("service"));
@@ -184,11 +248,11 @@ public class FakeModelService implements QuarkusTestResourceLifecycleManager {
         return verified;
     }
 
-    private void job(HttpExchange exchange) throws IOException {
-        try {
-            String[] parts = exchange.getRequestURI().getPath().split("/");
+    private void job(Exchange exchange) throws IOException {
+        {
+            String[] parts = exchange.path().split("/");
             // /internal/v1/jobs/{jobId}/claim|release
-            if (!"POST".equals(exchange.getRequestMethod()) || parts.length != 6) {
+            if (!"POST".equals(exchange.method()) || parts.length != 6) {
                 respond(exchange, 404, "{}");
                 return;
             }
@@ -198,10 +262,10 @@ public class FakeModelService implements QuarkusTestResourceLifecycleManager {
                 return;
             }
             String jobId = parts[4];
-            JsonNode body = Json.mapper().readTree(exchange.getRequestBody());
+            JsonNode body = Json.mapper().readTree(exchange.body);
             if ("release".equals(parts[5])) {
                 releases.add(new Released(jobId, body));
-                exchange.sendResponseHeaders(204, -1);
+                exchange.respond(204, null, Map.of(), new byte[0]);
                 return;
             }
             if (!"claim".equals(parts[5])) {
@@ -235,14 +299,12 @@ public class FakeModelService implements QuarkusTestResourceLifecycleManager {
                         .set("job", whole);
             }
             respond(exchange, 200, Json.write(answer));
-        } finally {
-            exchange.close();
         }
     }
 
-    private void heartbeat(HttpExchange exchange) throws IOException {
-        try {
-            if (!"PUT".equals(exchange.getRequestMethod())) {
+    private void heartbeat(Exchange exchange) throws IOException {
+        {
+            if (!"PUT".equals(exchange.method())) {
                 respond(exchange, 405, "{}");
                 return;
             }
@@ -250,8 +312,8 @@ public class FakeModelService implements QuarkusTestResourceLifecycleManager {
                 respond(exchange, 401, "{}");
                 return;
             }
-            ObjectNode beat = (ObjectNode) Json.mapper().readTree(exchange.getRequestBody());
-            beat.put("workerIdInPath", exchange.getRequestURI().getPath().substring("/internal/v1/workers/".length()));
+            ObjectNode beat = (ObjectNode) Json.mapper().readTree(exchange.body);
+            beat.put("workerIdInPath", exchange.path().substring("/internal/v1/workers/".length()));
             heartbeats.add(beat);
             ObjectNode answer = Json.mapper().createObjectNode();
             answer.put("leaseExpiresAt", Instant.now().plusSeconds(3).toString());
@@ -267,18 +329,16 @@ public class FakeModelService implements QuarkusTestResourceLifecycleManager {
                 }
             }
             respond(exchange, 200, Json.write(answer));
-        } finally {
-            exchange.close();
         }
     }
 
-    private void artifact(HttpExchange exchange) throws IOException {
-        try {
+    private void artifact(Exchange exchange) throws IOException {
+        {
             if (authorize(exchange).isEmpty()) {
                 respond(exchange, 401, "{}");
                 return;
             }
-            String key = exchange.getRequestURI().getPath().substring("/internal/v1/artifacts/".length());
+            String key = exchange.path().substring("/internal/v1/artifacts/".length());
             artifactRequests.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
             Instant outageUntil = outages.get(key);
             if (outageUntil != null && Instant.now().isBefore(outageUntil)) {
@@ -294,12 +354,7 @@ public class FakeModelService implements QuarkusTestResourceLifecycleManager {
                 respond(exchange, 404, "{}");
                 return;
             }
-            exchange.getResponseHeaders().add("Content-Type", "application/zip");
-            exchange.getResponseHeaders().add("X-Artifact-Sha256", artifact.sha256());
-            exchange.sendResponseHeaders(200, artifact.bytes().length);
-            exchange.getResponseBody().write(artifact.bytes());
-        } finally {
-            exchange.close();
+            exchange.respond(200, "application/zip", Map.of("X-Artifact-Sha256", artifact.sha256()), artifact.bytes());
         }
     }
 
@@ -311,10 +366,7 @@ public class FakeModelService implements QuarkusTestResourceLifecycleManager {
         }
     }
 
-    private static void respond(HttpExchange exchange, int status, String json) throws IOException {
-        byte[] body = json.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().add("Content-Type", "application/json");
-        exchange.sendResponseHeaders(status, body.length);
-        exchange.getResponseBody().write(body);
+    private static void respond(Exchange exchange, int status, String json) {
+        exchange.respond(status, "application/json", Map.of(), json.getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -66,9 +66,9 @@ class JobEngineTest {
         JobRequest warmUp = JobTopics.job("mdl_dense");
         dispatch(warmUp, "req_warm");
         awaitTrue(() -> statuses(warmUp.jobId()).contains("succeeded"));
-        // Its artifact is unavailable for 5 s (longer than max.poll.interval.ms, 3 s): the job waits, claimed,
-        // retrying.
-        modelService().outage("mdl_slow", 1, Duration.ofSeconds(5));
+        // Its artifact is unavailable for 4 s (longer than max.poll.interval.ms, 3 s; shorter than the 8 s the worker
+        // retries for): the job waits, claimed, retrying.
+        modelService().outage("mdl_slow", 1, Duration.ofSeconds(4));
         JobRequest slow = JobTopics.job("mdl_slow");
         dispatch(slow, "req_slow");
         awaitTrue(() -> !modelService().claimsOf(slow.jobId()).isEmpty());
