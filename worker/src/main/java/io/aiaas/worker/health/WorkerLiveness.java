@@ -5,9 +5,11 @@ import io.aiaas.worker.config.WorkerIdentity;
 import io.aiaas.worker.messaging.JobIntake;
 import io.aiaas.worker.messaging.ResultsPublisher;
 import io.aiaas.worker.service.WorkerHeartbeat;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.function.Supplier;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Liveness;
@@ -19,34 +21,50 @@ import org.eclipse.microprofile.health.Liveness;
 @Liveness
 @Singleton
 public class WorkerLiveness implements HealthCheck {
-    private final JobIntake intake;
-    private final WorkerHeartbeat heartbeat;
-    private final ResultsPublisher publisher;
-    private final WorkerIdentity identity;
+    private final Supplier<Instant> intake;
+    private final Supplier<Instant> heartbeat;
+    private final Supplier<Instant> publisher;
+    private final String workerId;
     private final Duration stallAfter;
 
+    @Inject
     public WorkerLiveness(
             JobIntake intake,
             WorkerHeartbeat heartbeat,
             ResultsPublisher publisher,
             WorkerIdentity identity,
             WorkerConfig config) {
+        this(
+                intake::lastPoll,
+                heartbeat::lastBeat,
+                publisher::lastTick,
+                identity.workerId(),
+                config.liveness().stallAfter());
+    }
+
+    /** When each loop last came round: the intake's poll, the heartbeat, the results publisher. */
+    WorkerLiveness(
+            Supplier<Instant> intake,
+            Supplier<Instant> heartbeat,
+            Supplier<Instant> publisher,
+            String workerId,
+            Duration stallAfter) {
         this.intake = intake;
         this.heartbeat = heartbeat;
         this.publisher = publisher;
-        this.identity = identity;
-        this.stallAfter = config.liveness().stallAfter();
+        this.workerId = workerId;
+        this.stallAfter = stallAfter;
     }
 
     @Override
     public HealthCheckResponse call() {
         Instant now = Instant.now();
-        boolean polling = fresh(intake.lastPoll(), now);
-        boolean beating = fresh(heartbeat.lastBeat(), now);
-        boolean publishing = fresh(publisher.lastTick(), now);
+        boolean polling = fresh(intake.get(), now);
+        boolean beating = fresh(heartbeat.get(), now);
+        boolean publishing = fresh(publisher.get(), now);
         return HealthCheckResponse.named("job-loop")
                 .status(polling && beating && publishing)
-                .withData("workerId", identity.workerId())
+                .withData("workerId", workerId)
                 .withData("intake", polling)
                 .withData("heartbeat", beating)
                 .withData("results", publishing)
