@@ -10,6 +10,8 @@ public final class Topics {
     public static final String USAGE = "aiaas.usage.v1";
     /** Key revocations, suspensions and plan changes every gateway replica and service must learn at once. */
     public static final String TENANT_EVENTS = "aiaas.tenant-events.v1";
+    /** Control records for running jobs ({@code {"type":"cancel","jobId","workerId"}}), keyed by job id; read by every worker. */
+    public static final String JOB_CONTROL = "aiaas.job-control.v1";
 
     /** Kafka header names carried on every record the platform writes. */
     public static final String HEADER_REQUEST_ID = "x-request-id";

@@ -201,13 +201,28 @@ public final class PlatformRuntime implements AutoCloseable {
                 options.repoRoot(),
                 service,
                 ports.get(service),
-                serviceEnv,
+                envOf(service, service.module()),
                 options.stateDir().resolve("logs"));
         services.put(service, process);
         PidFiles.record(options.stateDir(), service.module(), process.pid());
         if (await) {
             process.awaitReady(Duration.ofSeconds(180));
         }
+    }
+
+    /**
+     * The services' environment; each worker process gets its own id ({@code AIAAS_WORKER_ID}), the same across its
+     * restarts, so that a restarted worker fences its predecessor and takes over its leases.
+     */
+    private Map<String, String> envOf(Service service, String name) {
+        if (service != Service.WORKER) {
+            return serviceEnv;
+        }
+        Map<String, String> env = new HashMap<>(serviceEnv);
+        String operatorsId = serviceEnv.get("AIAAS_WORKER_ID");
+        boolean first = name.equals(service.module());
+        env.put("AIAAS_WORKER_ID", first && operatorsId != null ? operatorsId : "local-" + name);
+        return env;
     }
 
     /**
@@ -222,7 +237,7 @@ public final class PlatformRuntime implements AutoCloseable {
                 service,
                 name,
                 freePort(),
-                serviceEnv,
+                envOf(service, name),
                 options.stateDir().resolve("logs"));
         try {
             process.awaitReady(Duration.ofSeconds(180));

@@ -41,7 +41,14 @@ public final class PlatformTopics {
     public static final TopicSpec TENANT_EVENTS = new TopicSpec(
             Topics.TENANT_EVENTS, 3, REPLICAS, Duration.ofHours(6), false, 64 * 1024, Duration.ofMinutes(30));
 
-    public static final List<TopicSpec> ALL = List.of(JOBS, JOB_EVENTS, USAGE, TENANT_EVENTS);
+    /**
+     * Control records for running jobs (cancel), keyed by job id. Every worker reads all of it from its end, so few
+     * partitions and a short retention: a record matters only while its job runs.
+     */
+    public static final TopicSpec JOB_CONTROL = new TopicSpec(
+            Topics.JOB_CONTROL, 3, REPLICAS, Duration.ofHours(1), false, 64 * 1024, Duration.ofMinutes(30));
+
+    public static final List<TopicSpec> ALL = List.of(JOBS, JOB_EVENTS, USAGE, TENANT_EVENTS, JOB_CONTROL);
 
     private PlatformTopics() {}
 }

@@ -93,7 +93,8 @@ class TopicDeclarationsTest {
 
     @Test
     void everyPlatformTopicIsDeclaredWithTheRecordSizeItCarries() {
-        assertEquals(4, PlatformTopics.ALL.size());
+        assertEquals(5, PlatformTopics.ALL.size());
+        assertEquals(3, PlatformTopics.JOB_CONTROL.partitions(), "read whole by every worker");
         assertEquals(KafkaSettings.MAX_RECORD_BYTES, PlatformTopics.JOBS.maxMessageBytes(), "inline job inputs");
         assertEquals(KafkaSettings.MAX_RECORD_BYTES, PlatformTopics.JOB_EVENTS.maxMessageBytes(), "inline results");
         NewTopic onThreeBrokers = PlatformTopics.TENANT_EVENTS.toNewTopic(3);

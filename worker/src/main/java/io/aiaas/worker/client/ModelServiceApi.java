@@ -4,6 +4,7 @@ import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
@@ -28,6 +29,23 @@ public interface ModelServiceApi {
             @HeaderParam("Authorization") String authorization,
             @HeaderParam("X-Request-Id") String requestId,
             String body);
+
+    @POST
+    @Path("internal/v1/jobs/{jobId}/release")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    RestResponse<String> release(
+            @PathParam("jobId") String jobId,
+            @HeaderParam("Authorization") String authorization,
+            @HeaderParam("X-Request-Id") String requestId,
+            String body);
+
+    @PUT
+    @Path("internal/v1/workers/{workerId}")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    RestResponse<String> heartbeat(
+            @PathParam("workerId") String workerId, @HeaderParam("Authorization") String authorization, String body);
 
     @GET
     @Path("internal/v1/artifacts/{modelId}/{version}")

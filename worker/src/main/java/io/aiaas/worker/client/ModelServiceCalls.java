@@ -120,10 +120,53 @@ public class ModelServiceCalls {
         }
         if (status == 404) {
             LOG.warnf("model-service does not know job %s; skipping it", jobId);
-            return new ClaimResult(false, 0, "unknown");
+            return ClaimResult.refused(0, "unknown");
         }
         // 401/403 are a configuration fault of this installation, 5xx and 429 pass: either way the job waits.
         throw new ModelServiceUnavailableException("claim of " + jobId + " answered HTTP " + status);
+    }
+
+    /**
+     * Hands a claimed job back. Idempotent at model-service, so retried like a claim that surely did not count, and
+     * also after a timeout.
+     */
+    @Retry(
+            maxRetries = 2,
+            delay = 200,
+            jitter = 100,
+            delayUnit = ChronoUnit.MILLIS,
+            retryOn = ModelServiceUnavailableException.class)
+    public void release(String jobId, String tenantId, String requestId, Release release) {
+        RestResponse<String> response;
+        try {
+            response = calls.release(jobId, bearer(tenantId, requestId), requestId, Json.write(release));
+        } catch (ProcessingException e) {
+            throw new ModelServiceUnavailableException("release of " + jobId + " failed: " + rootMessage(e), e);
+        }
+        int status = response.getStatus();
+        if (status == 404) {
+            LOG.warnf("model-service does not know job %s; nothing to release", jobId);
+        } else if (status / 100 != 2) {
+            throw new ModelServiceUnavailableException("release of " + jobId + " answered HTTP " + status);
+        }
+    }
+
+    /** Sends one heartbeat. Not retried: the next one follows within the heartbeat interval. */
+    public Heartbeat.Answer heartbeat(Heartbeat.Request heartbeat) {
+        RestResponse<String> response;
+        try {
+            response = calls.heartbeat(identity.workerId(), bearer(null, null), Json.write(heartbeat));
+        } catch (ProcessingException e) {
+            throw new ModelServiceUnavailableException("heartbeat failed: " + rootMessage(e), e);
+        }
+        if (response.getStatus() != 200) {
+            throw new ModelServiceUnavailableException("heartbeat answered HTTP " + response.getStatus());
+        }
+        try {
+            return Json.mapper().readValue(response.getEntity(), Heartbeat.Answer.class);
+        } catch (IOException e) {
+            throw new ModelServiceUnavailableException("unreadable heartbeat answer", e);
+        }
     }
 
     /**

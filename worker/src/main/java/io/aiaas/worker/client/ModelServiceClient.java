@@ -3,7 +3,7 @@ package io.aiaas.worker.client;
 import jakarta.inject.Singleton;
 import org.eclipse.microprofile.faulttolerance.exceptions.FaultToleranceException;
 
-/** Claims jobs at model-service ({@code POST /internal/v1/jobs/{jobId}/claim}). */
+/** The job protocol at model-service: claims, releases and heartbeats ({@code /internal/v1/...}). */
 @Singleton
 public class ModelServiceClient {
     private final ModelServiceCalls calls;
@@ -24,6 +24,28 @@ public class ModelServiceClient {
         } catch (FaultToleranceException e) {
             throw new ModelServiceUnavailableException("claims are paused while model-service keeps failing", e);
         }
+    }
+
+    /**
+     * Hands a claimed job back to model-service.
+     *
+     * @throws ModelServiceUnavailableException when model-service did not take it (the lease then lapses)
+     */
+    public void release(String jobId, String tenantId, String requestId, Release release) {
+        try {
+            calls.release(jobId, tenantId, requestId, release);
+        } catch (FaultToleranceException e) {
+            throw new ModelServiceUnavailableException("release of " + jobId + " failed", e);
+        }
+    }
+
+    /**
+     * Sends a heartbeat and returns model-service's answer.
+     *
+     * @throws ModelServiceUnavailableException when model-service did not answer
+     */
+    public Heartbeat.Answer heartbeat(Heartbeat.Request heartbeat) {
+        return calls.heartbeat(heartbeat);
     }
 
     /** Whether model-service answers its readiness probe. */

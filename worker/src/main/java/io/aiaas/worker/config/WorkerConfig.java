@@ -10,8 +10,26 @@ import java.util.Optional;
 @ConfigMapping(prefix = "aiaas.worker")
 public interface WorkerConfig {
 
-    /** This worker's id; also names its Kafka transactional id. Default: the host name and a random suffix. */
+    /**
+     * This worker's id ({@code AIAAS_WORKER_ID}); also names its Kafka transactional id {@code aiaas-worker-<id>}.
+     * Default: the host name, stable across restarts of one pod, so a restarted worker fences its predecessor. Two
+     * worker processes on one host must each be given an id.
+     */
     Optional<String> id();
+
+    /** How often the worker tells model-service it lives, renewing the leases of its running jobs. */
+    @WithDefault("5s")
+    Duration heartbeatInterval();
+
+    /** On shutdown: how long running jobs may take to finish before they are released to other workers. */
+    @WithDefault("30s")
+    Duration shutdownGrace();
+
+    Concurrency concurrency();
+
+    PlatformRetry platformRetry();
+
+    Liveness liveness();
 
     /** Base URL of model-service, for claims and artifacts ({@code AIAAS_MODEL_SERVICE_URL}). */
     String modelServiceUrl();
@@ -93,20 +111,77 @@ public interface WorkerConfig {
         Duration loadRetryBackoffMax();
     }
 
+    /** Jobs run at once on this worker, by kind; each kind has its own threads, so training never starves inference. */
+    interface Concurrency {
+        /** Inference jobs at once. Default: the number of cores. */
+        Optional<Integer> inference();
+
+        /** Training jobs at once. */
+        @WithDefault("1")
+        int training();
+
+        /**
+         * Jobs of each kind that may wait for a thread beyond those running, as a multiple of the concurrency; when
+         * they are all taken the intake pauses its partitions (other workers take the records meanwhile).
+         */
+        @WithDefault("1")
+        int queueFactor();
+    }
+
+    /**
+     * Retries while model-service or the artifact store fails during a claimed job (the lease is held meanwhile, so no
+     * attempt burns): pauses double from {@code backoff} to {@code backoff-max}; after {@code give-up-after} the job is
+     * released with reason {@code platform}.
+     */
+    interface PlatformRetry {
+        @WithDefault("500ms")
+        Duration backoff();
+
+        @WithDefault("5s")
+        Duration backoffMax();
+
+        @WithDefault("60s")
+        Duration giveUpAfter();
+    }
+
+    interface Liveness {
+        /**
+         * The worker is DOWN (restart it) when its intake, heartbeat or results thread has not come round its loop
+         * for longer than this: a hung worker is noticed. Longer than any single blocking Kafka or HTTP call.
+         */
+        @WithDefault("90s")
+        Duration stallAfter();
+    }
+
     interface Kafka {
-        /** Records fetched per poll: jobs run one after another, so keep it small. */
-        @WithDefault("4")
+        /** Records fetched per poll; the intake hands them to the executors and pauses while those are full. */
+        @WithDefault("50")
         int maxPollRecords();
 
-        /** Longest time between polls before the group evicts this worker; bounds one batch of jobs. */
-        @WithDefault("10m")
+        /**
+         * Longest time between polls before the group evicts this worker. The intake polls at all times (jobs run on
+         * executors), so this only bounds a stuck intake thread.
+         */
+        @WithDefault("5m")
         Duration maxPollInterval();
+
+        /** Transaction timeout of the results producer: a crashed worker's open transaction is aborted after it. */
+        @WithDefault("10s")
+        Duration transactionTimeout();
+
+        /** Most jobs' results committed in one Kafka transaction. */
+        @WithDefault("500")
+        int maxResultsPerTransaction();
+
+        /** How often the intake commits the offsets of records whose claims were answered. */
+        @WithDefault("200ms")
+        Duration commitInterval();
 
         /** How long one poll waits for records. */
         @WithDefault("500ms")
         Duration pollTimeout();
 
-        /** First pause before a job is retried after model-service or Kafka failed; doubles up to the maximum. */
+        /** First pause before a claim or a consumer/producer is retried after model-service or Kafka failed; doubles up to the maximum. */
         @WithDefault("1s")
         Duration retryBackoff();
 

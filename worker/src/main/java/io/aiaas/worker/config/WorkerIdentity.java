@@ -5,25 +5,36 @@ import jakarta.inject.Singleton;
 import java.net.InetAddress;
 import java.util.Locale;
 
-/** Who this worker is: its id names it in job events, service tokens and its Kafka transactional id. */
+/**
+ * Who this worker is: its id names it in job events, claims, heartbeats, service tokens and its Kafka transactional
+ * id; its incarnation tells model-service that the process behind the id was restarted.
+ */
 @Singleton
 public class WorkerIdentity {
     private final String workerId;
+    private final String incarnation = Ids.randomBase62(16);
 
     public WorkerIdentity(WorkerConfig config) {
-        this.workerId = config.id().filter(id -> !id.isBlank()).orElseGet(WorkerIdentity::defaultId);
+        this.workerId =
+                config.id().map(String::trim).filter(id -> !id.isEmpty()).orElseGet(WorkerIdentity::hostName);
     }
 
     public String workerId() {
         return workerId;
     }
 
+    /** Random per process start: a new one makes model-service lapse the leases the previous process held. */
+    public String incarnation() {
+        return incarnation;
+    }
+
+    /** Stable across restarts under the same id, so a restarted worker fences its predecessor's transactions. */
     public String transactionalId() {
         return "aiaas-worker-" + workerId;
     }
 
-    /** Host name plus a random suffix, so two workers on one host (or a restarted one) never share an id. */
-    static String defaultId() {
+    /** The host name (a pod's name), which stays the same when the worker restarts in place. */
+    static String hostName() {
         String host = System.getenv("HOSTNAME");
         if (host == null || host.isBlank()) {
             try {
@@ -33,6 +44,6 @@ public class WorkerIdentity {
             }
         }
         String cleaned = host.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9.-]", "-");
-        return cleaned + "-" + Ids.randomBase62(6).toLowerCase(Locale.ROOT);
+        return cleaned.length() > 100 ? cleaned.substring(0, 100) : cleaned;
     }
 }

@@ -1,11 +1,12 @@
 package io.aiaas.worker.health;
 
 import io.aiaas.messaging.KafkaSettings;
-import io.aiaas.messaging.consumer.ConsumerLoop;
 import io.aiaas.messaging.health.MessagingHealth;
 import io.aiaas.worker.client.ModelServiceClient;
 import io.aiaas.worker.inference.ComputeDevice;
-import io.aiaas.worker.messaging.JobConsumer;
+import io.aiaas.worker.messaging.JobControlReader;
+import io.aiaas.worker.messaging.JobIntake;
+import io.aiaas.worker.messaging.ResultsPublisher;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.event.Observes;
@@ -21,8 +22,8 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
 /**
- * Ready when the job loop consumes with its transactional producer (DOWN while it cannot: broker unreachable, consumer
- * restarting, jobs waiting for model-service), the Kafka cluster answers and model-service is ready. The
+ * Ready when the intake consumes, the results publisher's transactional producer is initialised, the Kafka cluster
+ * answers and model-service is ready (the control reader's state is reported alongside). The
  * dependencies are probed every few seconds on a thread of its own, so a probe never blocks the HTTP threads.
  */
 @Readiness
@@ -30,7 +31,9 @@ import org.eclipse.microprofile.health.Readiness;
 public class WorkerReadiness implements HealthCheck {
     private static final Duration INTERVAL = Duration.ofSeconds(5);
 
-    private final JobConsumer jobs;
+    private final JobIntake intake;
+    private final ResultsPublisher publisher;
+    private final JobControlReader control;
     private final ModelServiceClient modelService;
     private final KafkaSettings kafka;
     private final ComputeDevice device;
@@ -44,8 +47,15 @@ public class WorkerReadiness implements HealthCheck {
     private volatile boolean modelServiceUp;
 
     public WorkerReadiness(
-            JobConsumer jobs, ModelServiceClient modelService, KafkaSettings kafka, ComputeDevice device) {
-        this.jobs = jobs;
+            JobIntake intake,
+            ResultsPublisher publisher,
+            JobControlReader control,
+            ModelServiceClient modelService,
+            KafkaSettings kafka,
+            ComputeDevice device) {
+        this.intake = intake;
+        this.publisher = publisher;
+        this.control = control;
         this.modelService = modelService;
         this.kafka = kafka;
         this.device = device;
@@ -57,17 +67,19 @@ public class WorkerReadiness implements HealthCheck {
 
     @Override
     public HealthCheckResponse call() {
-        boolean loop = jobs.transactionsReady();
-        ConsumerLoop.State consumer = jobs.state();
+        boolean consuming = intake.consuming();
+        boolean results = publisher.ready();
         boolean cluster = kafkaUp;
         boolean models = modelServiceUp;
         var response = HealthCheckResponse.named("jobs")
-                .status(loop && consumer.up() && cluster && models)
-                .withData("jobLoop", loop)
+                .status(consuming && results && cluster && models)
+                .withData("intake", consuming)
+                .withData("intakePaused", intake.paused())
+                .withData("results", results)
                 .withData("kafka", cluster)
                 .withData("modelService", models)
-                .withData("device", loop ? device.name() : "unknown");
-        return MessagingHealth.consumer(response, consumer).build();
+                .withData("device", results ? device.name() : "unknown");
+        return MessagingHealth.consumer(response, control.state()).build();
     }
 
     private void probe() {

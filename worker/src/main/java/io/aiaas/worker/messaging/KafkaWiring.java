@@ -42,7 +42,11 @@ public class KafkaWiring {
     void declareTopics(@Observes @Priority(10) StartupEvent event) {
         TopicDeclarations.declareAtStartup(
                 settings,
-                List.of(PlatformTopics.JOBS, PlatformTopics.JOB_EVENTS, PlatformTopics.USAGE),
+                List.of(
+                        PlatformTopics.JOBS,
+                        PlatformTopics.JOB_EVENTS,
+                        PlatformTopics.USAGE,
+                        PlatformTopics.JOB_CONTROL),
                 new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30)));
     }
 }

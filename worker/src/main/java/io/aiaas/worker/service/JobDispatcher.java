@@ -23,7 +23,10 @@ public class JobDispatcher {
     /**
      * The job's outcome.
      *
-     * @throws ModelServiceUnavailableException when the job should stay on Kafka and be retried
+     * @throws ModelServiceUnavailableException when model-service or the artifact store fail now (retry, then release
+     *     the job as {@code platform})
+     * @throws ArtifactUnavailableException when the model cannot be fetched or loaded (release it as {@code error}: it
+     *     burns an attempt, and the job fails once they are used up)
      */
     public JobOutcome run(JobRequest job) {
         JobRunner runner =
@@ -34,14 +37,12 @@ public class JobDispatcher {
         }
         try {
             return runner.run(job);
-        } catch (ModelServiceUnavailableException e) {
+        } catch (ModelServiceUnavailableException | ArtifactUnavailableException e) {
             throw e;
         } catch (InvalidInputException e) {
             return JobOutcome.failed(JobFailedException.UNPROCESSABLE, e.getMessage());
         } catch (JobFailedException e) {
             return JobOutcome.failed(e.type(), e.getMessage());
-        } catch (ArtifactUnavailableException e) {
-            return JobOutcome.failed(JobFailedException.INTERNAL, e.getMessage());
         } catch (RuntimeException | LinkageError e) {
             LOG.errorf(e, "job %s failed", job.jobId());
             return JobOutcome.failed(JobFailedException.INTERNAL, "The worker failed to run the job.");

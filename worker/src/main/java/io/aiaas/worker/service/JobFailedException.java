@@ -4,6 +4,8 @@ package io.aiaas.worker.service;
 public class JobFailedException extends RuntimeException {
     public static final String UNPROCESSABLE = "unprocessable";
     public static final String INTERNAL = "internal";
+    /** The job ran longer than its {@code maxRuntimeSeconds}. */
+    public static final String TIMEOUT = "timeout";
 
     private final String type;
 

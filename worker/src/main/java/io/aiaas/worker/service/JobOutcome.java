@@ -13,6 +13,9 @@ public sealed interface JobOutcome {
 
     record Failed(JobError error) implements JobOutcome {}
 
+    /** The tenant cancelled it; what it used until it stopped is billed. */
+    record Cancelled(JobUsage usage, UsageData billed) implements JobOutcome {}
+
     static Failed failed(String type, String detail) {
         return new Failed(new JobError(type, detail));
     }

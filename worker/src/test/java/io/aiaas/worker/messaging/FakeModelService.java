@@ -1,21 +1,27 @@
 package io.aiaas.worker.messaging;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aiaas.common.auth.InternalKeyFiles;
 import io.aiaas.common.auth.InternalToken;
 import io.aiaas.common.auth.InternalTokenVerifier;
 import io.aiaas.common.auth.SigningKeys;
+import io.aiaas.common.events.JobRequest;
 import io.aiaas.common.json.Json;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -24,28 +30,89 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Plays model-service for the worker: its claim and artifact endpoints only, each refusing calls without a valid
- * worker service token (verified against the JWKS of this installation's keys).
+ * Plays model-service's side of the job protocol for the worker: claims (answering the whole job), heartbeats,
+ * releases and artifacts, each refusing calls without a valid worker service token (verified against the JWKS of
+ * this installation's keys). Tests script it: held claims and downloads, outages, cancel and lost answers. A Vert.x
+ * server, its handlers on threads of their own (they may be held): the JDK's HttpServer stopped accepting connections
+ * here once clients abandoned held requests.
  */
 public class FakeModelService implements QuarkusTestResourceLifecycleManager {
     /** A claim as model-service saw it. */
     public record Claim(String jobId, String workerId, InternalToken token) {}
+
+    /** A release as model-service saw it. */
+    public record Released(String jobId, JsonNode body) {}
 
     private record Artifact(byte[] bytes, String sha256) {}
 
     static volatile FakeModelService instance;
 
     final List<Claim> claims = new CopyOnWriteArrayList<>();
+    final List<JsonNode> heartbeats = new CopyOnWriteArrayList<>();
+    final List<Released> releases = new CopyOnWriteArrayList<>();
     final AtomicInteger unauthorized = new AtomicInteger();
+    /** Jobs whose claims answer {@code proceed:false}. */
     final Set<String> refused = ConcurrentHashMap.newKeySet();
+    /** Jobs the next heartbeat answers list as cancelled, or as lost. */
+    final Set<String> cancelOnHeartbeat = ConcurrentHashMap.newKeySet();
+
+    final Set<String> lostOnHeartbeat = ConcurrentHashMap.newKeySet();
+    /** Requests per artifact ({@code modelId/version}). */
+    final Map<String, AtomicInteger> artifactRequests = new ConcurrentHashMap<>();
+
+    private final Map<String, JobRequest> jobs = new ConcurrentHashMap<>();
+    private final Map<String, Integer> maxRuntimes = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> attempts = new ConcurrentHashMap<>();
     private final Map<String, Artifact> artifacts = new ConcurrentHashMap<>();
     private final Map<String, CountDownLatch> gates = new ConcurrentHashMap<>();
+    private final Map<String, CountDownLatch> claimGates = new ConcurrentHashMap<>();
+    private final Map<String, Instant> outages = new ConcurrentHashMap<>();
+    /** One call: what the handlers read, and how they answer. */
+    private static final class Exchange {
+        final HttpServerRequest request;
+        final String body;
+
+        Exchange(HttpServerRequest request, String body) {
+            this.request = request;
+            this.body = body;
+        }
+
+        String method() {
+            return request.method().name();
+        }
+
+        String path() {
+            return request.path();
+        }
+
+        String header(String name) {
+            return request.getHeader(name);
+        }
+
+        void respond(int status, String contentType, Map<String, String> headers, byte[] bytes) {
+            var response = request.response().setStatusCode(status);
+            if (contentType != null) {
+                response.putHeader("Content-Type", contentType);
+            }
+            headers.forEach(response::putHeader);
+            response.end(Buffer.buffer(bytes));
+        }
+    }
+
+    private interface Handler {
+        void handle(Exchange exchange) throws IOException;
+    }
+
+    private Vertx vertx;
     private HttpServer server;
+    private int port;
+    private ExecutorService threads;
     private Path keys;
     private InternalTokenVerifier verifier;
 
@@ -56,24 +123,63 @@ public class FakeModelService implements QuarkusTestResourceLifecycleManager {
             InternalKeyFiles files = InternalKeyFiles.ensure(keys);
             verifier =
                     new InternalTokenVerifier(SigningKeys.readJwks(files.jwks()), InternalToken.AUDIENCE_MODEL_SERVICE);
-            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-            server.createContext("/internal/v1/jobs/", this::claim);
-            server.createContext("/internal/v1/artifacts/", this::artifact);
-            server.createContext("/q/health/ready", exchange -> respond(exchange, 200, "{\"status\":\"UP\"}"));
-            server.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(4));
-            server.start();
+            threads = Executors.newCachedThreadPool();
+            vertx = Vertx.vertx();
+            server = vertx.createHttpServer().requestHandler(request -> request.body()
+                    .onSuccess(body -> threads.execute(() -> route(new Exchange(request, body.toString())))));
+            port = server.listen(0, "127.0.0.1")
+                    .toCompletionStage()
+                    .toCompletableFuture()
+                    .get(10, TimeUnit.SECONDS)
+                    .actualPort();
             instance = this;
-            return Map.of(
-                    "aiaas.worker.model-service-url",
-                    "http://127.0.0.1:" + server.getAddress().getPort(),
-                    "aiaas.worker.auth.signing-key-file",
-                    files.workerKey().toString(),
-                    "aiaas.worker.kafka.retry-backoff",
-                    "200ms",
-                    "aiaas.worker.kafka.retry-backoff-max",
-                    "1s");
+            Map<String, String> config = new HashMap<>();
+            config.put("aiaas.worker.model-service-url", "http://127.0.0.1:" + port);
+            config.put("aiaas.worker.auth.signing-key-file", files.workerKey().toString());
+            config.put("aiaas.worker.id", "worker-test-1");
+            config.put("aiaas.worker.kafka.retry-backoff", "200ms");
+            config.put("aiaas.worker.kafka.retry-backoff-max", "1s");
+            // Far below the longest job of the tests: the intake must keep polling while jobs run.
+            config.put("aiaas.worker.kafka.max-poll-interval", "3s");
+            config.put("aiaas.worker.kafka.commit-interval", "100ms");
+            config.put("aiaas.worker.heartbeat-interval", "300ms");
+            config.put("aiaas.worker.concurrency.inference", "2");
+            config.put("aiaas.worker.concurrency.queue-factor", "1");
+            config.put("aiaas.worker.platform-retry.backoff", "200ms");
+            config.put("aiaas.worker.platform-retry.backoff-max", "800ms");
+            config.put("aiaas.worker.platform-retry.give-up-after", "8s");
+            config.put("aiaas.worker.shutdown-grace", "2s");
+            // The download breaker reopens after 1 s here (10 s in production), so outages of a few seconds end in
+            // time.
+            config.put(
+                    "quarkus.fault-tolerance.\"io.aiaas.worker.client.ModelServiceCalls/download\".circuit-breaker.delay",
+                    "1");
+            return config;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } catch (Exception e) {
+            throw new IllegalStateException("the stand-in model-service did not start", e);
+        }
+    }
+
+    private void route(Exchange exchange) {
+        String path = exchange.path();
+        Handler handler;
+        if (path.startsWith("/internal/v1/jobs/")) {
+            handler = this::job;
+        } else if (path.startsWith("/internal/v1/workers/")) {
+            handler = this::heartbeat;
+        } else if (path.startsWith("/internal/v1/artifacts/")) {
+            handler = this::artifact;
+        } else if (path.equals("/q/health/ready")) {
+            handler = e -> respond(e, 200, "{\"status\":\"UP\"}");
+        } else {
+            handler = e -> respond(e, 404, "{}");
+        }
+        try {
+            handler.handle(exchange);
+        } catch (Exception e) {
+            exchange.respond(500, null, Map.of(), new byte[0]);
         }
     }
 
@@ -81,10 +187,21 @@ public class FakeModelService implements QuarkusTestResourceLifecycleManager {
     public void stop() {
         if (server != null) {
             gates.values().forEach(CountDownLatch::countDown);
-            server.stop(0);
-            ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
+            claimGates.values().forEach(CountDownLatch::countDown);
+            server.close();
+            vertx.close();
+            threads.shutdownNow();
         }
         io.aiaas.common.archive.SavedModelArchive.deleteTree(keys);
+    }
+
+    /** The whole job (inputs included), as the claim answers it; the dispatch record carries it without inputs. */
+    void register(JobRequest job) {
+        jobs.put(job.jobId(), job);
+    }
+
+    void maxRuntime(String jobId, int seconds) {
+        maxRuntimes.put(jobId, seconds);
     }
 
     void addArtifact(String modelId, int version, byte[] zip) throws Exception {
@@ -100,12 +217,28 @@ public class FakeModelService implements QuarkusTestResourceLifecycleManager {
         return latch;
     }
 
+    /** Holds the answers to claims of this job until the returned latch is released. */
+    CountDownLatch holdClaims(String jobId) {
+        CountDownLatch latch = new CountDownLatch(1);
+        claimGates.put(jobId, latch);
+        return latch;
+    }
+
+    /** This artifact answers 503 for {@code duration}. */
+    void outage(String modelId, int version, Duration duration) {
+        outages.put(modelId + "/" + version, Instant.now().plus(duration));
+    }
+
     List<Claim> claimsOf(String jobId) {
         return claims.stream().filter(c -> c.jobId().equals(jobId)).toList();
     }
 
-    private Optional<InternalToken> authorize(HttpExchange exchange) {
-        String header = exchange.getRequestHeaders().getFirst("Authorization");
+    List<Released> releasesOf(String jobId) {
+        return releases.stream().filter(r -> r.jobId().equals(jobId)).toList();
+    }
+
+    private Optional<InternalToken> authorize(Exchange exchange) {
+        String header = exchange.header("Authorization");
         String token = header != null && header.startsWith("Bearer ") ? header.substring(7) : null;
         Optional<InternalToken> verified =
                 verifier.verify(token).filter(t -> InternalToken.ISSUER_WORKER.equals(t.iss()) && t.hasRole("service"));
@@ -115,11 +248,11 @@ public class FakeModelService implements QuarkusTestResourceLifecycleManager {
         return verified;
     }
 
-    private void claim(HttpExchange exchange) throws IOException {
-        try {
-            String[] parts = exchange.getRequestURI().getPath().split("/");
-            // /internal/v1/jobs/{jobId}/claim
-            if (!"POST".equals(exchange.getRequestMethod()) || parts.length != 6 || !"claim".equals(parts[5])) {
+    private void job(Exchange exchange) throws IOException {
+        {
+            String[] parts = exchange.path().split("/");
+            // /internal/v1/jobs/{jobId}/claim|release
+            if (!"POST".equals(exchange.method()) || parts.length != 6) {
                 respond(exchange, 404, "{}");
                 return;
             }
@@ -129,53 +262,111 @@ public class FakeModelService implements QuarkusTestResourceLifecycleManager {
                 return;
             }
             String jobId = parts[4];
-            JsonNode body = Json.mapper().readTree(exchange.getRequestBody());
+            JsonNode body = Json.mapper().readTree(exchange.body);
+            if ("release".equals(parts[5])) {
+                releases.add(new Released(jobId, body));
+                exchange.respond(204, null, Map.of(), new byte[0]);
+                return;
+            }
+            if (!"claim".equals(parts[5])) {
+                respond(exchange, 404, "{}");
+                return;
+            }
+            CountDownLatch gate = claimGates.get(jobId);
+            if (gate != null) {
+                await(gate);
+            }
             claims.add(new Claim(jobId, body.path("workerId").asText(null), token.get()));
+            JobRequest job = jobs.get(jobId);
+            if (job == null) {
+                respond(exchange, 404, "{}");
+                return;
+            }
             int attempt =
                     attempts.computeIfAbsent(jobId, k -> new AtomicInteger()).incrementAndGet();
+            ObjectNode answer = Json.mapper().createObjectNode();
+            answer.put("attempt", attempt);
             if (refused.contains(jobId)) {
-                respond(exchange, 200, "{\"proceed\":false,\"attempt\":" + attempt + ",\"status\":\"cancelled\"}");
+                answer.put("proceed", false).put("status", "cancelled");
             } else {
-                respond(exchange, 200, "{\"proceed\":true,\"attempt\":" + attempt + "}");
+                ObjectNode whole = Json.mapper().valueToTree(job);
+                Integer maxRuntime = maxRuntimes.get(jobId);
+                if (maxRuntime != null) {
+                    whole.put("maxRuntimeSeconds", maxRuntime);
+                }
+                answer.put("proceed", true)
+                        .put("leaseExpiresAt", Instant.now().plusSeconds(3).toString())
+                        .set("job", whole);
             }
-        } finally {
-            exchange.close();
+            respond(exchange, 200, Json.write(answer));
         }
     }
 
-    private void artifact(HttpExchange exchange) throws IOException {
-        try {
+    private void heartbeat(Exchange exchange) throws IOException {
+        {
+            if (!"PUT".equals(exchange.method())) {
+                respond(exchange, 405, "{}");
+                return;
+            }
             if (authorize(exchange).isEmpty()) {
                 respond(exchange, 401, "{}");
                 return;
             }
-            String key = exchange.getRequestURI().getPath().substring("/internal/v1/artifacts/".length());
+            ObjectNode beat = (ObjectNode) Json.mapper().readTree(exchange.body);
+            beat.put("workerIdInPath", exchange.path().substring("/internal/v1/workers/".length()));
+            heartbeats.add(beat);
+            ObjectNode answer = Json.mapper().createObjectNode();
+            answer.put("leaseExpiresAt", Instant.now().plusSeconds(3).toString());
+            var cancel = answer.putArray("cancel");
+            var lost = answer.putArray("lost");
+            for (JsonNode running : beat.path("runningJobs")) {
+                String jobId = running.path("jobId").asText();
+                if (cancelOnHeartbeat.contains(jobId)) {
+                    cancel.add(jobId);
+                }
+                if (lostOnHeartbeat.contains(jobId)) {
+                    lost.add(jobId);
+                }
+            }
+            respond(exchange, 200, Json.write(answer));
+        }
+    }
+
+    private void artifact(Exchange exchange) throws IOException {
+        {
+            if (authorize(exchange).isEmpty()) {
+                respond(exchange, 401, "{}");
+                return;
+            }
+            String key = exchange.path().substring("/internal/v1/artifacts/".length());
+            artifactRequests.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+            Instant outageUntil = outages.get(key);
+            if (outageUntil != null && Instant.now().isBefore(outageUntil)) {
+                respond(exchange, 503, "{}");
+                return;
+            }
             CountDownLatch gate = gates.get(key);
             if (gate != null) {
-                try {
-                    gate.await(60, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
+                await(gate);
             }
             Artifact artifact = artifacts.get(key);
             if (artifact == null) {
                 respond(exchange, 404, "{}");
                 return;
             }
-            exchange.getResponseHeaders().add("Content-Type", "application/zip");
-            exchange.getResponseHeaders().add("X-Artifact-Sha256", artifact.sha256());
-            exchange.sendResponseHeaders(200, artifact.bytes().length);
-            exchange.getResponseBody().write(artifact.bytes());
-        } finally {
-            exchange.close();
+            exchange.respond(200, "application/zip", Map.of("X-Artifact-Sha256", artifact.sha256()), artifact.bytes());
         }
     }
 
-    private static void respond(HttpExchange exchange, int status, String json) throws IOException {
-        byte[] body = json.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().add("Content-Type", "application/json");
-        exchange.sendResponseHeaders(status, body.length);
-        exchange.getResponseBody().write(body);
+    private static void await(CountDownLatch gate) {
+        try {
+            gate.await(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void respond(Exchange exchange, int status, String json) {
+        exchange.respond(status, "application/json", Map.of(), json.getBytes(StandardCharsets.UTF_8));
     }
 }
