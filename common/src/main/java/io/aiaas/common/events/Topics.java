@@ -10,6 +10,10 @@ public final class Topics {
     public static final String USAGE = "aiaas.usage.v1";
     /** Key revocations, suspensions and plan changes every gateway replica and service must learn at once. */
     public static final String TENANT_EVENTS = "aiaas.tenant-events.v1";
+    /** Jobs that ended {@code failed} after using every attempt, keyed by job id: for operators to inspect. */
+    public static final String JOB_DEAD_LETTERS = "aiaas.job-dead-letters.v1";
+    /** Control messages for workers ({@code cancel}), keyed by job id; every worker reads every partition. */
+    public static final String JOB_CONTROL = "aiaas.job-control.v1";
 
     /** Kafka header names carried on every record the platform writes. */
     public static final String HEADER_REQUEST_ID = "x-request-id";
