@@ -81,6 +81,25 @@ public class JobRepository implements PanacheRepositoryBase<Job, String> {
                 .firstResultOptional();
     }
 
+    /**
+     * Renews the lease {@code workerId} holds on the job for {@code attempt}; the job's status ({@code running} or
+     * {@code cancelling}) when it did, empty when the worker does not hold it. One statement, without reading the job's
+     * request or result into this service.
+     */
+    @SuppressWarnings("unchecked")
+    public Optional<String> renewLease(String jobId, String workerId, int attempt, Instant until) {
+        List<String> status = getEntityManager()
+                .createNativeQuery("WITH renewed AS (UPDATE job SET lease_expires_at = ?1 WHERE id = ?2 AND"
+                        + " lease_worker = ?3 AND attempt = ?4 AND status IN ('running', 'cancelling') RETURNING"
+                        + " status) SELECT status FROM renewed")
+                .setParameter(1, until)
+                .setParameter(2, jobId)
+                .setParameter(3, workerId)
+                .setParameter(4, attempt)
+                .getResultList();
+        return status.stream().findFirst();
+    }
+
     /** Makes every lease {@code workerId} holds lapse now, except those of the listed jobs: a restarted worker's. */
     public int lapseLeasesOf(String workerId, java.util.Collection<String> exceptJobIds, Instant now) {
         if (exceptJobIds.isEmpty()) {

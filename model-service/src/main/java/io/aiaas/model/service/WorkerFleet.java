@@ -7,7 +7,6 @@ import io.aiaas.common.page.Cursor;
 import io.aiaas.common.page.Page;
 import io.aiaas.common.page.PageRequest;
 import io.aiaas.model.config.ModelServiceConfig;
-import io.aiaas.model.domain.Job;
 import io.aiaas.model.domain.Worker;
 import io.aiaas.model.repository.JobRepository;
 import io.aiaas.model.repository.WorkerRepository;
@@ -18,6 +17,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -106,18 +106,11 @@ public class WorkerFleet {
         // In id order, so that two heartbeats never wait on each other's rows.
         for (RunningJob r :
                 running.stream().sorted(Comparator.comparing(RunningJob::jobId)).toList()) {
-            Job job = jobs.lockForWorker(r.jobId()).orElse(null);
-            boolean held = job != null
-                    && workerId.equals(job.leaseWorker)
-                    && job.attempt == r.attempt()
-                    && (job.jobStatus() == JobStatus.RUNNING || job.jobStatus() == JobStatus.CANCELLING);
-            if (!held) {
+            Optional<String> held = jobs.renewLease(r.jobId(), workerId, r.attempt(), until);
+            if (held.isEmpty()) {
                 lost.add(r.jobId());
-                continue;
-            }
-            job.leaseExpiresAt = until;
-            if (job.jobStatus() == JobStatus.CANCELLING) {
-                cancel.add(job.id);
+            } else if (JobStatus.CANCELLING.wire().equals(held.get())) {
+                cancel.add(r.jobId());
             }
         }
         return new HeartbeatAnswer(until, cancel, lost);
