@@ -332,4 +332,55 @@ class JobLeaseTest extends JobEngineTestSupport {
                                 + " AND kind = 'status'",
                         job));
     }
+
+    @Test
+    void badHeartbeatsAreProblemsAndStoreNothing() {
+        String worker = "w-bad-" + UUID.randomUUID();
+        Map<String, Object> good = Map.of(
+                "incarnation",
+                "i1",
+                "device",
+                "cpu",
+                "status",
+                "active",
+                "runningJobs",
+                List.of(),
+                "loadedModels",
+                List.of());
+        for (Map.Entry<Map<String, Object>, Integer> bad : Map.of(
+                        with(good, "device", "tpu"), 422,
+                        with(good, "status", "sleeping"), 422,
+                        with(good, "incarnation", null), 400,
+                        with(good, "runningJobs", List.of(Map.of("attempt", 1))), 400,
+                        with(good, "runningJobs", "all of them"), 400)
+                .entrySet()) {
+            as(Tokens.worker(null))
+                    .contentType("application/json")
+                    .body(bad.getKey())
+                    .put("/internal/v1/workers/" + worker)
+                    .then()
+                    .statusCode(bad.getValue())
+                    .contentType("application/problem+json");
+        }
+        as(Tokens.worker(null))
+                .contentType("application/json")
+                .body("{not json")
+                .put("/internal/v1/workers/" + worker)
+                .then()
+                .statusCode(400);
+        // Only workers send heartbeats.
+        as(Tokens.admin())
+                .contentType("application/json")
+                .body(good)
+                .put("/internal/v1/workers/" + worker)
+                .then()
+                .statusCode(403);
+        assertEquals(0, queryLong("SELECT count(*) FROM worker WHERE id = ?", worker));
+    }
+
+    private static Map<String, Object> with(Map<String, Object> body, String key, Object value) {
+        Map<String, Object> changed = new java.util.HashMap<>(body);
+        changed.put(key, value);
+        return changed;
+    }
 }
