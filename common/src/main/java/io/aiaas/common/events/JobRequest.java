@@ -16,6 +16,8 @@ import java.time.Instant;
  * @param datasetId the dataset for batch inference and training
  * @param spec the training spec, as the tenant sent it
  * @param maxAttempts how many claims the job gets before it ends {@code failed}
+ * @param maxRuntimeSeconds the longest the job may run once claimed (the tenant's bound, capped by the platform's);
+ *     over it the worker ends the job {@code failed} with error type {@code timeout}
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record JobRequest(
@@ -31,4 +33,57 @@ public record JobRequest(
         JsonNode spec,
         int maxAttempts,
         String requestId,
-        Instant createdAt) {}
+        Instant createdAt,
+        Integer maxRuntimeSeconds) {
+
+    /** A request without a runtime bound of its own (the platform's cap applies). */
+    public JobRequest(
+            String jobId,
+            String tenantId,
+            JobType type,
+            String model,
+            String modelId,
+            Integer version,
+            String signature,
+            InferenceRequest inputs,
+            String datasetId,
+            JsonNode spec,
+            int maxAttempts,
+            String requestId,
+            Instant createdAt) {
+        this(
+                jobId,
+                tenantId,
+                type,
+                model,
+                modelId,
+                version,
+                signature,
+                inputs,
+                datasetId,
+                spec,
+                maxAttempts,
+                requestId,
+                createdAt,
+                null);
+    }
+
+    /** The dispatch record for {@link Topics#JOBS}: lean, without {@code inputs} and {@code spec} (the claim has them). */
+    public JobRequest withoutPayload() {
+        return new JobRequest(
+                jobId,
+                tenantId,
+                type,
+                model,
+                modelId,
+                version,
+                signature,
+                null,
+                datasetId,
+                null,
+                maxAttempts,
+                requestId,
+                createdAt,
+                maxRuntimeSeconds);
+    }
+}

@@ -10,7 +10,9 @@ public final class Topics {
     public static final String USAGE = "aiaas.usage.v1";
     /** Key revocations, suspensions and plan changes every gateway replica and service must learn at once. */
     public static final String TENANT_EVENTS = "aiaas.tenant-events.v1";
-    /** Control records for running jobs ({@code {"type":"cancel","jobId","workerId"}}), keyed by job id; read by every worker. */
+    /** Jobs that ended {@code failed} after using every attempt, keyed by job id: for operators to inspect. */
+    public static final String JOB_DEAD_LETTERS = "aiaas.job-dead-letters.v1";
+    /** Control messages for workers ({@code cancel}), keyed by job id; every worker reads every partition. */
     public static final String JOB_CONTROL = "aiaas.job-control.v1";
 
     /** Kafka header names carried on every record the platform writes. */

@@ -75,6 +75,7 @@ public class RouteTable {
             tenant("/v2", Upstream.PREDICTION, Scopes.PREDICT, Scopes.PREDICT, null, null),
             tenant("/tfserving", Upstream.PREDICTION, Scopes.PREDICT, Scopes.PREDICT, null, null),
             admin("/admin/v1/models", Upstream.MODEL_SERVICE, "/versions", Body.MODEL_ARCHIVE),
+            admin("/admin/v1/workers", Upstream.MODEL_SERVICE, null, null),
             admin("/admin/v1", Upstream.TENANT_SERVICE, null, null));
 
     private static Entry tenant(

@@ -63,6 +63,7 @@ class OpenApiDocumentTest {
         }
         assertTrue(paths.contains("/v1/models/{name}/versions"), "model-service's paths are there");
         assertTrue(paths.contains("/admin/v1/tenants"), "tenant-service's paths are there");
+        assertTrue(paths.contains("/admin/v1/workers"), "the worker fleet, from model-service");
     }
 
     @Test

@@ -42,7 +42,8 @@ class RouteTableTest {
         assertEquals(Access.ADMINISTRATOR, catalogue.access());
         assertNull(catalogue.scope());
         assertEquals(Upstream.TENANT_SERVICE, route("GET", "/admin/v1/tenants").upstream());
-        assertEquals(Upstream.TENANT_SERVICE, route("GET", "/admin/v1/workers").upstream());
+        assertEquals(new Route(Upstream.MODEL_SERVICE, Access.ADMINISTRATOR, null), route("GET", "/admin/v1/workers"));
+        assertEquals(Upstream.TENANT_SERVICE, route("GET", "/admin/v1/workersx").upstream());
         assertEquals(Upstream.TENANT_SERVICE, route("GET", "/admin/v1/modelsx").upstream());
     }
 

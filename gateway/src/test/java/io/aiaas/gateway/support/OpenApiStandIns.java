@@ -121,6 +121,9 @@ public final class OpenApiStandIns {
                     "requestBody": {"content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}}},
                     "responses": {"201": {"description": "A version", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ModelVersion"}}}}}}
                 },
+                "/admin/v1/workers": {
+                  "get": {"responses": {"200": {"description": "Workers", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/WorkerPage"}}}}}}
+                },
                 "/internal/v1/jobs/{jobId}/claim": {
                   "post": {"requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ClaimRequest"}}}},
                     "responses": {"200": {"description": "Claimed", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ClaimAnswer"}}}}}}
@@ -145,6 +148,7 @@ public final class OpenApiStandIns {
                   "Problem": {"type": "object", "properties": {"type": {"type": "string"}, "status": {"type": "integer"}, "requestId": {"type": "string"}, "error": {"type": "string"}}},
                   "ClaimRequest": {"type": "object", "properties": {"workerId": {"type": "string"}}},
                   "ClaimAnswer": {"type": "object", "properties": {"proceed": {"type": "boolean"}}},
+                  "WorkerPage": {"type": "object", "properties": {"items": {"type": "array"}, "nextCursor": {"type": "string"}}},
                   "Misrouted": {"type": "object"}
                 }
               }

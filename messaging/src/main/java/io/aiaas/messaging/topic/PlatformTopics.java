@@ -41,14 +41,19 @@ public final class PlatformTopics {
     public static final TopicSpec TENANT_EVENTS = new TopicSpec(
             Topics.TENANT_EVENTS, 3, REPLICAS, Duration.ofHours(6), false, 64 * 1024, Duration.ofMinutes(30));
 
+    /** Jobs that failed on every attempt, keyed by job id: small records, kept a week for inspection. */
+    public static final TopicSpec JOB_DEAD_LETTERS = new TopicSpec(
+            Topics.JOB_DEAD_LETTERS, 3, REPLICAS, Duration.ofDays(7), false, 64 * 1024, Duration.ofDays(1));
+
     /**
-     * Control records for running jobs (cancel), keyed by job id. Every worker reads all of it from its end, so few
-     * partitions and a short retention: a record matters only while its job runs.
+     * Cancellations for workers, keyed by job id. Workers read it from the end and the heartbeat answer repeats every
+     * pending cancel, so an hour is plenty.
      */
     public static final TopicSpec JOB_CONTROL = new TopicSpec(
-            Topics.JOB_CONTROL, 3, REPLICAS, Duration.ofHours(1), false, 64 * 1024, Duration.ofMinutes(30));
+            Topics.JOB_CONTROL, 3, REPLICAS, Duration.ofHours(1), false, 64 * 1024, Duration.ofMinutes(10));
 
-    public static final List<TopicSpec> ALL = List.of(JOBS, JOB_EVENTS, USAGE, TENANT_EVENTS, JOB_CONTROL);
+    public static final List<TopicSpec> ALL =
+            List.of(JOBS, JOB_EVENTS, USAGE, TENANT_EVENTS, JOB_DEAD_LETTERS, JOB_CONTROL);
 
     private PlatformTopics() {}
 }

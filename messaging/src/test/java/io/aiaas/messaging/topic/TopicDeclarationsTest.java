@@ -93,8 +93,10 @@ class TopicDeclarationsTest {
 
     @Test
     void everyPlatformTopicIsDeclaredWithTheRecordSizeItCarries() {
-        assertEquals(5, PlatformTopics.ALL.size());
-        assertEquals(3, PlatformTopics.JOB_CONTROL.partitions(), "read whole by every worker");
+        assertEquals(6, PlatformTopics.ALL.size());
+        assertEquals(3, PlatformTopics.JOB_CONTROL.partitions());
+        assertEquals(java.time.Duration.ofHours(1), PlatformTopics.JOB_CONTROL.retention());
+        assertEquals(java.time.Duration.ofDays(7), PlatformTopics.JOB_DEAD_LETTERS.retention());
         assertEquals(KafkaSettings.MAX_RECORD_BYTES, PlatformTopics.JOBS.maxMessageBytes(), "inline job inputs");
         assertEquals(KafkaSettings.MAX_RECORD_BYTES, PlatformTopics.JOB_EVENTS.maxMessageBytes(), "inline results");
         NewTopic onThreeBrokers = PlatformTopics.TENANT_EVENTS.toNewTopic(3);

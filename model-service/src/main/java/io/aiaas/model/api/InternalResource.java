@@ -1,14 +1,20 @@
 package io.aiaas.model.api;
 
 import io.aiaas.common.auth.InternalToken;
+import io.aiaas.common.error.ApiException;
 import io.aiaas.common.quarkus.auth.CallerContext;
 import io.aiaas.model.api.JobBodies.ClaimRequest;
 import io.aiaas.model.api.JobBodies.ClaimResponse;
+import io.aiaas.model.api.JobBodies.ReleaseRequest;
+import io.aiaas.model.api.WorkerBodies.HeartbeatRequest;
+import io.aiaas.model.api.WorkerBodies.HeartbeatResponse;
 import io.aiaas.model.service.ArtifactDownloads;
 import io.aiaas.model.service.JobLifecycle;
+import io.aiaas.model.service.WorkerFleet;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
@@ -17,8 +23,8 @@ import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 
 /**
- * What workers call ({@code /internal/v1/**}, never routed by the gateway): claims and artifact downloads. Not part of
- * the public API document.
+ * What workers call ({@code /internal/v1/**}, never routed by the gateway): claims, releases, heartbeats and artifact
+ * downloads. Not part of the public API document.
  */
 @Path("/internal/v1")
 public class InternalResource {
@@ -27,11 +33,14 @@ public class InternalResource {
     private final CallerContext caller;
     private final JobLifecycle lifecycle;
     private final ArtifactDownloads artifacts;
+    private final WorkerFleet fleet;
 
-    public InternalResource(CallerContext caller, JobLifecycle lifecycle, ArtifactDownloads artifacts) {
+    public InternalResource(
+            CallerContext caller, JobLifecycle lifecycle, ArtifactDownloads artifacts, WorkerFleet fleet) {
         this.caller = caller;
         this.lifecycle = lifecycle;
         this.artifacts = artifacts;
+        this.fleet = fleet;
     }
 
     @POST
@@ -41,7 +50,52 @@ public class InternalResource {
     @Produces(MediaType.APPLICATION_JSON)
     public ClaimResponse claim(@PathParam("id") String jobId, ClaimRequest request) {
         caller.requireService(InternalToken.ISSUER_WORKER);
-        return ClaimResponse.of(lifecycle.claim(jobId, caller.token().tid()));
+        if (request == null) {
+            throw ApiException.badRequest("A JSON body with 'workerId' is required.");
+        }
+        return ClaimResponse.of(
+                lifecycle.claim(jobId, request.workerId(), caller.token().tid()));
+    }
+
+    @POST
+    @Path("jobs/{id}/release")
+    @Operation(hidden = true)
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Response release(@PathParam("id") String jobId, ReleaseRequest request) {
+        caller.requireService(InternalToken.ISSUER_WORKER);
+        if (request == null || request.workerId() == null || request.attempt() == null || request.reason() == null) {
+            throw ApiException.badRequest("Fields 'workerId', 'attempt' and 'reason' are required.");
+        }
+        JobLifecycle.ReleaseReason reason;
+        try {
+            reason = JobLifecycle.ReleaseReason.fromWire(request.reason());
+        } catch (IllegalArgumentException e) {
+            throw ApiException.unprocessable("'reason' is shutdown, platform or error.");
+        }
+        lifecycle.release(
+                jobId,
+                request.workerId(),
+                request.attempt(),
+                reason,
+                request.error(),
+                caller.token().tid());
+        return Response.noContent().build();
+    }
+
+    @PUT
+    @Path("workers/{id}")
+    @Operation(hidden = true)
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    public HeartbeatResponse heartbeat(@PathParam("id") String workerId, HeartbeatRequest request) {
+        caller.requireService(InternalToken.ISSUER_WORKER);
+        if (request == null) {
+            throw ApiException.badRequest("A JSON body is required.");
+        }
+        if (workerId.length() > 128) {
+            throw ApiException.badRequest("A worker id has at most 128 characters.");
+        }
+        return HeartbeatResponse.of(fleet.heartbeat(workerId, request.toHeartbeat()));
     }
 
     @GET

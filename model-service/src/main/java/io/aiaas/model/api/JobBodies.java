@@ -1,7 +1,9 @@
 package io.aiaas.model.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonRawValue;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.aiaas.common.events.JobError;
 import io.aiaas.common.events.JobStatus;
 import io.aiaas.common.json.Json;
 import io.aiaas.common.oip.RequestInput;
@@ -52,9 +54,16 @@ public final class JobBodies {
                     Map<String, Object> parameters,
             @Schema(description = "Batch inference over a dataset; not served yet, refused with 422.") String dataset,
             @Schema(type = SchemaType.OBJECT, description = "A training spec; training jobs are not served yet (422).")
-                    JsonNode spec) {
+                    JsonNode spec,
+            @Schema(
+                            minimum = "1",
+                            description = "The longest the job may run once a worker started it (seconds, at least 1;"
+                                    + " capped by the platform's setting, 86400 by default). Past it the job ends"
+                                    + " `failed` with error type `timeout`.")
+                    Integer maxRuntimeSeconds) {
         JobSubmission toSubmission() {
-            return new JobSubmission(type, model, version, alias, signature, inputs, parameters, dataset, spec);
+            return new JobSubmission(
+                    type, model, version, alias, signature, inputs, parameters, dataset, spec, maxRuntimeSeconds);
         }
     }
 
@@ -126,10 +135,23 @@ public final class JobBodies {
     /** {@code POST /internal/v1/jobs/{id}/claim}. */
     public record ClaimRequest(String workerId) {}
 
+    /**
+     * The answer to a claim, as common's {@code ClaimAnswer} reads it; {@code job} is the stored request JSON as is
+     * (inline inputs are not parsed again).
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record ClaimResponse(boolean proceed, int attempt, String status) {
+    public record ClaimResponse(
+            boolean proceed, int attempt, Instant leaseExpiresAt, @JsonRawValue String job, String status) {
         static ClaimResponse of(ClaimDecision decision) {
-            return new ClaimResponse(decision.proceed(), decision.attempt(), decision.status());
+            return new ClaimResponse(
+                    decision.proceed(),
+                    decision.attempt(),
+                    decision.leaseExpiresAt(),
+                    decision.request(),
+                    decision.status());
         }
     }
+
+    /** {@code POST /internal/v1/jobs/{id}/release}. */
+    public record ReleaseRequest(String workerId, Integer attempt, String reason, JobError error) {}
 }

@@ -10,6 +10,7 @@ import io.aiaas.model.api.JobBodies.JobAccepted;
 import io.aiaas.model.api.JobBodies.JobBody;
 import io.aiaas.model.api.JobBodies.SubmitJob;
 import io.aiaas.model.service.JobDispatcher;
+import io.aiaas.model.service.JobLifecycle;
 import io.aiaas.model.service.JobQueries;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -41,11 +42,13 @@ public class JobResource {
     private final CallerContext caller;
     private final JobDispatcher dispatcher;
     private final JobQueries queries;
+    private final JobLifecycle lifecycle;
 
-    public JobResource(CallerContext caller, JobDispatcher dispatcher, JobQueries queries) {
+    public JobResource(CallerContext caller, JobDispatcher dispatcher, JobQueries queries, JobLifecycle lifecycle) {
         this.caller = caller;
         this.dispatcher = dispatcher;
         this.queries = queries;
+        this.lifecycle = lifecycle;
     }
 
     @POST
@@ -88,8 +91,8 @@ public class JobResource {
         if (request == null) {
             throw ApiException.badRequest("A JSON body is required.");
         }
-        JobAccepted accepted = JobAccepted.of(
-                dispatcher.submit(tenant, request.toSubmission(), IdempotencyKeys.check(idempotencyKey), requestId));
+        JobAccepted accepted = JobAccepted.of(dispatcher.submit(
+                tenant, caller.plan(), request.toSubmission(), IdempotencyKeys.check(idempotencyKey), requestId));
         return Response.accepted(accepted)
                 .header(HttpHeaders.LOCATION, "/v1/jobs/" + accepted.id())
                 .build();
@@ -142,5 +145,27 @@ public class JobResource {
     @APIResponse(responseCode = "200", description = "The job, with its result once it succeeded.")
     public JobBody get(@Parameter(description = "The job id from the submission.") @PathParam("id") String id) {
         return JobBody.of(queries.get(caller.tenantWithScope(Scopes.JOBS_READ), id));
+    }
+
+    @POST
+    @Path("{id}/cancel")
+    @Operation(
+            operationId = "cancelJob",
+            summary = "Cancel a job",
+            description = "Requires scope `jobs:write`. A `queued` job ends `cancelled` at once; a `running` one"
+                    + " becomes `cancelling` and ends `cancelled` once its worker stops it (within one step or"
+                    + " chunk; it is billed for the compute it used); cancelling a `cancelling` job again is"
+                    + " accepted. A finished job is a 409. Idempotent: no `Idempotency-Key` needed.",
+            extensions = @Extension(name = "x-required-scope", value = Scopes.JOBS_WRITE))
+    @APIResponse(
+            responseCode = "202",
+            description = "The job, `cancelled` or `cancelling`.",
+            content =
+                    @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = JobBody.class)))
+    @APIResponse(responseCode = "409", ref = "Conflict")
+    public Response cancel(@Parameter(description = "The job id from the submission.") @PathParam("id") String id) {
+        String tenant = caller.tenantWithScope(Scopes.JOBS_WRITE);
+        return Response.accepted(JobBody.of(lifecycle.cancel(tenant, id, caller.actor(), caller.requestId())))
+                .build();
     }
 }

@@ -4,6 +4,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 
 /** Configuration of model-service, under {@code aiaas.model.*}. */
 @ConfigMapping(prefix = "aiaas.model")
@@ -32,6 +33,8 @@ public interface ModelServiceConfig {
 
     JobEvents jobEvents();
 
+    TenantEvents tenantEvents();
+
     interface Auth {
         /** JWKS holding the public keys of the gateway and the workers. Env {@code AIAAS_INTERNAL_JWKS_FILE}. */
         Path jwksFile();
@@ -55,6 +58,50 @@ public interface ModelServiceConfig {
          */
         @WithDefault("33554432")
         long maxRequestBytes();
+
+        /**
+         * How many jobs of a tenant run at once when its token carries no plan (components, tests); a plan's
+         * {@code concurrentJobs} otherwise.
+         */
+        @WithDefault("4")
+        int defaultConcurrentJobs();
+
+        /** The platform's cap on a job's {@code maxRuntimeSeconds}, and the bound of jobs that give none. */
+        @WithDefault("86400")
+        int maxRuntimeSeconds();
+
+        /**
+         * How often the scheduler looks for waiting jobs by itself (work submitted on other replicas, slots freed
+         * there); a submission on this replica wakes it at once.
+         */
+        @WithDefault("1s")
+        Duration scheduleInterval();
+
+        /** The most jobs of one tenant dispatched in one transaction. */
+        @WithDefault("500")
+        int dispatchBatch();
+
+        /** How long a claim or heartbeat lets a worker hold a job; a lease not renewed in time lapses. */
+        @WithDefault("30s")
+        Duration leaseDuration();
+
+        /** How often lapsed leases and silent workers are looked for (on every replica). */
+        @WithDefault("1s")
+        Duration sweepInterval();
+
+        /** A worker without a heartbeat for this long is shown {@code lost}; default: the lease duration. */
+        Optional<Duration> workerLostAfter();
+    }
+
+    /** The consumer of {@code aiaas.tenant-events.v1} that holds suspended tenants' waiting jobs. */
+    interface TenantEvents {
+        /** Whether this replica consumes tenant events. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** Consumer group; every replica shares it. */
+        @WithDefault("aiaas-model-tenant-events")
+        String groupId();
     }
 
     /** The relay that publishes job requests from the outbox table to {@code aiaas.jobs.v1}. */

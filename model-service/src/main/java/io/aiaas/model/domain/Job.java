@@ -91,6 +91,35 @@ public class Job {
     @Column(name = "event_seq", nullable = false)
     public int eventSeq;
 
+    /** Null while the job waits for one of its tenant's slots; set once its dispatch record was written. */
+    @Column(name = "dispatched_at")
+    public Instant dispatchedAt;
+
+    /** The worker running it now ({@code running}/{@code cancelling} only), and until when. */
+    @Column(name = "lease_worker")
+    public String leaseWorker;
+
+    @Column(name = "lease_expires_at")
+    public Instant leaseExpiresAt;
+
+    /** The effective bound (the tenant's, capped by the platform's); null: the platform's cap. */
+    @Column(name = "max_runtime_seconds")
+    public Integer maxRuntimeSeconds;
+
+    /** The last worker event applied: {@code (attempt, seq)} only grows. */
+    @Column(name = "applied_attempt", nullable = false)
+    public int appliedAttempt;
+
+    @Column(name = "applied_seq", nullable = false)
+    public int appliedSeq;
+
+    /** The plan's {@code concurrentJobs} when the job was submitted. */
+    @Column(name = "concurrent_limit")
+    public Integer concurrentLimit;
+
+    /** The submission's W3C {@code traceparent}, for the dispatch record written later. */
+    public String traceparent;
+
     public JobStatus jobStatus() {
         return JobStatus.fromWire(status);
     }

@@ -11,26 +11,21 @@ import io.aiaas.model.config.ModelServiceConfig;
 import io.aiaas.model.service.JobLifecycle;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
-import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 
 /**
  * Applies workers' job events to the jobs table. Every replica is a member of group {@code aiaas-model-job-events};
  * each event is applied in its own database transaction, in order per job, and offsets are committed after it, so a
- * crash or a failed commit redelivers (and {@link JobLifecycle#apply} ignores what it has seen). An event the database
+ * crash or a failed commit redelivers (and {@link JobLifecycle#apply}, ordering events by {@code (attempt, seq)},
+ * ignores what it applied before). An event the database
  * refuses is applied again after a backoff; the consumer restarts after any failure of its own and readiness shows
  * it meanwhile.
  */
 @Singleton
 public class JobEventConsumer {
-    private static final Duration SEEN_RETENTION = Duration.ofDays(30);
-
     private final ModelServiceConfig config;
     private final JobLifecycle lifecycle;
     private final ConsumerLoop<JobEvent> loop;
@@ -69,11 +64,5 @@ public class JobEventConsumer {
     /** The loop's state, or empty when this replica does not consume job events. */
     public Optional<ConsumerLoop.State> state() {
         return config.jobEvents().enabled() ? Optional.of(loop.state()) : Optional.empty();
-    }
-
-    /** Event ids are kept long enough to recognise any redelivery, then forgotten. */
-    @Scheduled(every = "1h", delayed = "10m")
-    void forgetOldEventIds() {
-        lifecycle.forgetSeenEventsBefore(Instant.now().minus(SEEN_RETENTION).truncatedTo(ChronoUnit.SECONDS));
     }
 }

@@ -23,7 +23,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  */
 @Singleton
 public class KafkaWiring {
-    /** The outbox table of job requests (schema {@code model}). */
+    /** The outbox table of dispatch records, dead letters and control records (schema {@code model}). */
     public static final String OUTBOX_TABLE = "outbox";
 
     private final KafkaSettings settings;
@@ -53,7 +53,12 @@ public class KafkaWiring {
     void declareTopics(@Observes @Priority(10) StartupEvent event) {
         TopicDeclarations.declareAtStartup(
                 settings,
-                List.of(PlatformTopics.JOBS, PlatformTopics.JOB_EVENTS),
+                List.of(
+                        PlatformTopics.JOBS,
+                        PlatformTopics.JOB_EVENTS,
+                        PlatformTopics.JOB_DEAD_LETTERS,
+                        PlatformTopics.JOB_CONTROL,
+                        PlatformTopics.TENANT_EVENTS),
                 new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30)));
     }
 }

@@ -21,10 +21,12 @@ import org.eclipse.microprofile.health.Readiness;
 public class MessagingReadiness implements HealthCheck {
     private final JobEventConsumer jobEvents;
     private final JobRequestRelay relay;
+    private final TenantEventConsumer tenantEvents;
 
-    public MessagingReadiness(JobEventConsumer jobEvents, JobRequestRelay relay) {
+    public MessagingReadiness(JobEventConsumer jobEvents, JobRequestRelay relay, TenantEventConsumer tenantEvents) {
         this.jobEvents = jobEvents;
         this.relay = relay;
+        this.tenantEvents = tenantEvents;
     }
 
     @Override
@@ -35,6 +37,8 @@ public class MessagingReadiness implements HealthCheck {
                 .status(consumer.map(ConsumerLoop.State::up).orElse(true) && outbox.running())
                 .withData("enabled", consumer.isPresent());
         consumer.ifPresent(s -> MessagingHealth.consumer(response, s));
+        // Tenant events only hold suspended tenants' queued jobs: shown, but not a reason to leave rotation.
+        tenantEvents.state().ifPresent(s -> response.withData("tenantEventsConsuming", s.up()));
         return MessagingHealth.relay(response, "jobRequests", outbox).build();
     }
 }

@@ -1,69 +1,197 @@
 package io.aiaas.model.service;
 
 import io.aiaas.common.error.ApiException;
+import io.aiaas.common.events.JobControl;
+import io.aiaas.common.events.JobDeadLetter;
 import io.aiaas.common.events.JobError;
 import io.aiaas.common.events.JobEvent;
+import io.aiaas.common.events.JobRequest;
 import io.aiaas.common.events.JobStatus;
+import io.aiaas.common.events.Topics;
 import io.aiaas.common.json.Json;
+import io.aiaas.model.config.ModelServiceConfig;
 import io.aiaas.model.domain.Job;
-import io.aiaas.model.repository.JobEventSeenRepository;
+import io.aiaas.model.repository.JobOutbox;
 import io.aiaas.model.repository.JobRepository;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import jakarta.transaction.Transactional;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Locale;
 import org.jboss.logging.Logger;
 
 /**
- * A job's way from {@code queued} to a terminal state, as workers drive it: claims (each a new attempt, bounded by
- * {@code maxAttempts}) and job events. Status only ever moves forward; a terminal job never changes again.
+ * A job's way from {@code queued} to a terminal state: claims (each a new attempt under a lease, bounded by
+ * {@code maxAttempts}), releases, lapsed leases, cancellations and the workers' events. Every change happens under the
+ * job's row lock; a change that ends a job that held a slot frees it in the same transaction ({@link DispatchSlots}).
+ * A terminal job never changes again.
  */
 @ApplicationScoped
 public class JobLifecycle {
     private static final Logger LOG = Logger.getLogger(JobLifecycle.class);
+    /** Audit entries of tenant actions on jobs, one line each (no secrets: ids only). */
+    private static final Logger AUDIT = Logger.getLogger("io.aiaas.model.audit");
+
     static final String EXHAUSTED = "The job failed on every attempt.";
 
-    private final JobRepository jobs;
-    private final JobEventSeenRepository seen;
-    private final JobEventLog eventLog;
+    /** Why a worker gives a job back. */
+    public enum ReleaseReason {
+        /** The worker stops (drains); the attempt is not counted. */
+        SHUTDOWN,
+        /** The platform failed the worker (model-service, the artifact store); the attempt is not counted. */
+        PLATFORM,
+        /** The job crashed its run (e.g. the model does not load); the attempt counts. */
+        ERROR;
 
-    public JobLifecycle(JobRepository jobs, JobEventSeenRepository seen, JobEventLog eventLog) {
+        public static ReleaseReason fromWire(String value) {
+            return valueOf(value.toUpperCase(Locale.ROOT));
+        }
+    }
+
+    private final JobRepository jobs;
+    private final JobEventLog eventLog;
+    private final DispatchSlots slots;
+    private final JobOutbox outbox;
+    private final ModelServiceConfig config;
+    private final Event<OutboxWritten> outboxWritten;
+
+    public JobLifecycle(
+            JobRepository jobs,
+            JobEventLog eventLog,
+            DispatchSlots slots,
+            JobOutbox outbox,
+            ModelServiceConfig config,
+            Event<OutboxWritten> outboxWritten) {
         this.jobs = jobs;
-        this.seen = seen;
         this.eventLog = eventLog;
+        this.slots = slots;
+        this.outbox = outbox;
+        this.config = config;
+        this.outboxWritten = outboxWritten;
     }
 
     /**
-     * A worker's claim of a job it took from Kafka. {@code callerTenant} (the token's {@code tid}), when present,
-     * must be the job's tenant.
+     * A worker's claim of a job it read from {@code aiaas.jobs.v1}. Proceeds only for a dispatched {@code queued}
+     * job: it becomes {@code running} under a lease held by {@code workerId}. {@code callerTenant} (the token's
+     * {@code tid}), when present, must be the job's tenant.
      */
     @Transactional
-    public ClaimDecision claim(String jobId, String callerTenant) {
-        Job job = jobs.lockForWorker(jobId)
-                .filter(j -> callerTenant == null || callerTenant.equals(j.tenantId))
-                .orElseThrow(() -> ApiException.notFound("No job '" + jobId + "'."));
-        JobStatus status = job.jobStatus();
-        if (status.terminal() || status == JobStatus.CANCELLING) {
-            return new ClaimDecision(false, job.attempt, job.status);
+    public ClaimDecision claim(String jobId, String workerId, String callerTenant) {
+        if (workerId == null || workerId.isBlank()) {
+            throw ApiException.badRequest("Field 'workerId' is required.");
         }
+        Job job = lockForWorker(jobId, callerTenant);
+        if (job.jobStatus() != JobStatus.QUEUED || job.dispatchedAt == null) {
+            return new ClaimDecision(false, job.attempt, job.status, null, null);
+        }
+        Instant now = now();
         if (job.attempt >= job.maxAttempts) {
-            Instant now = now();
-            job.status = JobStatus.FAILED.wire();
-            job.error = Json.write(new JobError("internal", EXHAUSTED));
-            job.finishedAt = now;
-            job.updatedAt = now;
-            eventLog.status(job, now);
-            LOG.infof("job %s failed after %d attempts", job.id, job.attempt);
-            return new ClaimDecision(false, job.attempt, job.status);
+            exhausted(job, new JobError("internal", EXHAUSTED), now);
+            return new ClaimDecision(false, job.attempt, job.status, null, null);
         }
         job.attempt++;
-        job.updatedAt = now();
-        return new ClaimDecision(true, job.attempt, null);
+        job.status = JobStatus.RUNNING.wire();
+        if (job.startedAt == null) {
+            job.startedAt = now;
+        }
+        job.leaseWorker = workerId;
+        job.leaseExpiresAt = now.plus(config.jobs().leaseDuration());
+        job.updatedAt = now;
+        eventLog.status(job, now);
+        return new ClaimDecision(true, job.attempt, null, job.leaseExpiresAt, job.request);
     }
 
     /**
-     * Applies a worker's event if it moves the job forward; returns whether it changed anything. Redeliveries,
-     * events of older attempts and anything after a terminal state change nothing.
+     * A worker gives a job back ({@code POST /internal/v1/jobs/{id}/release}). Changes nothing unless the worker
+     * still holds the job's lease for {@code attempt}: a second release, or one after the lease lapsed, is a no-op.
+     */
+    @Transactional
+    public void release(
+            String jobId, String workerId, int attempt, ReleaseReason reason, JobError error, String callerTenant) {
+        Job job = lockForWorker(jobId, callerTenant);
+        JobStatus status = job.jobStatus();
+        if ((status != JobStatus.RUNNING && status != JobStatus.CANCELLING)
+                || !workerId.equals(job.leaseWorker)
+                || attempt != job.attempt) {
+            return;
+        }
+        Instant now = now();
+        if (status == JobStatus.CANCELLING) {
+            end(job, JobStatus.CANCELLED, null, now);
+            return;
+        }
+        if (reason != ReleaseReason.ERROR) {
+            // Not the job's fault: the attempt is given back, so the next claim reuses its number and its events
+            // count again from seq 1.
+            job.attempt--;
+            if (job.appliedAttempt > job.attempt) {
+                job.appliedAttempt = job.attempt;
+                job.appliedSeq = 0;
+            }
+        } else if (job.attempt >= job.maxAttempts) {
+            exhausted(job, error == null ? new JobError("internal", EXHAUSTED) : error, now);
+            return;
+        }
+        requeue(job, now);
+    }
+
+    /**
+     * The sweeper found the job's lease lapsed (its worker died or hung): the attempt counts. A {@code running} job
+     * with attempts left is dispatched again (it keeps its slot), else it fails; a {@code cancelling} one ends
+     * {@code cancelled}. Returns false when the job was not (or no longer) lapsed, or another replica holds it.
+     */
+    @Transactional
+    public boolean lapse(String jobId) {
+        Instant now = now();
+        Job job = jobs.lockIfLapsed(jobId, now).orElse(null);
+        if (job == null) {
+            return false;
+        }
+        LOG.infof("job %s: the lease of worker %s lapsed (attempt %d)", job.id, job.leaseWorker, job.attempt);
+        if (job.jobStatus() == JobStatus.CANCELLING) {
+            end(job, JobStatus.CANCELLED, null, now);
+        } else if (job.attempt >= job.maxAttempts) {
+            exhausted(job, new JobError("internal", EXHAUSTED), now);
+        } else {
+            requeue(job, now);
+        }
+        return true;
+    }
+
+    /**
+     * A tenant cancels its job: {@code queued} (dispatched or not) ends {@code cancelled} at once; {@code running}
+     * becomes {@code cancelling} and its worker is told; {@code cancelling} stays. A finished job is a 409, another
+     * tenant's a 404.
+     */
+    @Transactional
+    public Job cancel(String tenantId, String jobId, String actor, String requestId) {
+        Job job = jobs.lockOwned(tenantId, jobId).orElseThrow(() -> ApiException.notFound("No job '" + jobId + "'."));
+        JobStatus status = job.jobStatus();
+        if (status.terminal()) {
+            throw ApiException.conflict("Job '" + jobId + "' already ended " + job.status + ".");
+        }
+        Instant now = now();
+        if (status == JobStatus.QUEUED) {
+            end(job, JobStatus.CANCELLED, null, now);
+        } else if (status == JobStatus.RUNNING) {
+            job.status = JobStatus.CANCELLING.wire();
+            job.updatedAt = now;
+            eventLog.status(job, now);
+            outbox.control(new JobControl(JobControl.TYPE_CANCEL, job.id, job.leaseWorker), requestId);
+            outboxWritten.fire(new OutboxWritten(Topics.JOB_CONTROL));
+        }
+        AUDIT.infof(
+                "action=job.cancel target=job:%s tenantId=%s actor=%s requestId=%s",
+                job.id, tenantId, actor, requestId);
+        return job;
+    }
+
+    /**
+     * Applies a worker's event; returns whether it changed anything. Progress applies to a {@code running} or
+     * {@code cancelling} job of the event's attempt when {@code (attempt, seq)} is past the last applied event; a
+     * terminal event applies to a job not yet terminal, from any attempt (the first result wins). Anything else, and
+     * every redelivery, changes nothing.
      */
     @Transactional
     public boolean apply(JobEvent event) {
@@ -80,61 +208,98 @@ public class JobLifecycle {
             LOG.warnf("ignoring event %s: tenant does not match job %s", event.eventId(), job.id);
             return false;
         }
-        if (!seen.markSeen(event.eventId(), job.id, now())) {
-            return false;
-        }
         JobStatus current = job.jobStatus();
-        if (current.terminal() || event.attempt() < job.attempt) {
-            return false;
-        }
-        int order = Integer.compare(rank(event.status()), rank(current));
-        if (order < 0 || (order == 0 && (event.status() != JobStatus.RUNNING || event.progress() == null))) {
-            return false;
-        }
+        int seq = seqOf(event);
         Instant at = event.at() == null ? now() : event.at().truncatedTo(ChronoUnit.MILLIS);
-        boolean statusChanged = event.status() != current;
-        job.status = event.status().wire();
-        job.attempt = Math.max(job.attempt, event.attempt());
-        if (event.progress() != null) {
-            job.progress = Json.write(event.progress());
-        }
-        if (job.startedAt == null && event.status() != JobStatus.QUEUED) {
-            job.startedAt = at;
-        }
         if (event.status().terminal()) {
-            job.finishedAt = at;
+            if (current.terminal()) {
+                return false;
+            }
+            if (event.progress() != null) {
+                job.progress = Json.write(event.progress());
+                eventLog.progress(job, at);
+            }
             if (event.result() != null) {
                 job.result = Json.write(event.result());
-            }
-            if (event.error() != null) {
-                job.error = Json.write(event.error());
             }
             if (event.usage() != null) {
                 job.usage = Json.write(event.usage());
             }
+            if (job.startedAt == null) {
+                job.startedAt = at;
+            }
+            job.appliedAttempt = event.attempt();
+            job.appliedSeq = seq;
+            end(job, event.status(), event.error(), at);
+            return true;
         }
+        boolean progress = event.status() == JobStatus.RUNNING && event.progress() != null;
+        boolean leased = current == JobStatus.RUNNING || current == JobStatus.CANCELLING;
+        if (!progress || !leased || event.attempt() != job.attempt || !after(event.attempt(), seq, job)) {
+            return false;
+        }
+        job.progress = Json.write(event.progress());
+        job.appliedAttempt = event.attempt();
+        job.appliedSeq = seq;
         job.updatedAt = now();
-        if (statusChanged) {
-            eventLog.status(job, at);
-        }
-        if (event.progress() != null) {
-            eventLog.progress(job, at);
-        }
+        eventLog.progress(job, at);
         return true;
     }
 
-    @Transactional
-    public long forgetSeenEventsBefore(Instant cutoff) {
-        return seen.forgetOlderThan(cutoff);
+    private Job lockForWorker(String jobId, String callerTenant) {
+        return jobs.lockForWorker(jobId)
+                .filter(j -> callerTenant == null || callerTenant.equals(j.tenantId))
+                .orElseThrow(() -> ApiException.notFound("No job '" + jobId + "'."));
     }
 
-    private static int rank(JobStatus status) {
-        return switch (status) {
-            case QUEUED -> 0;
-            case RUNNING -> 1;
-            case CANCELLING -> 2;
-            case SUCCEEDED, FAILED, CANCELLED -> 3;
-        };
+    /** Back to {@code queued} with a new dispatch record; the job keeps its slot ({@code dispatched_at} stays). */
+    private void requeue(Job job, Instant now) {
+        job.status = JobStatus.QUEUED.wire();
+        job.leaseWorker = null;
+        job.leaseExpiresAt = null;
+        job.updatedAt = now;
+        eventLog.status(job, now);
+        JobRequest request = Json.read(job.request, JobRequest.class);
+        slots.redispatch(job.id, Json.write(request.withoutPayload()), job.requestId, job.traceparent);
+    }
+
+    /** Ends the job {@code failed} after its last attempt, with a dead letter for operators. */
+    private void exhausted(Job job, JobError error, Instant now) {
+        LOG.infof("job %s failed after %d attempts", job.id, job.attempt);
+        end(job, JobStatus.FAILED, error, now);
+        outbox.deadLetter(new JobDeadLetter(job.id, job.tenantId, job.type, job.attempt, error, now), job.requestId);
+        outboxWritten.fire(new OutboxWritten(Topics.JOB_DEAD_LETTERS));
+    }
+
+    /** The job ends in {@code status}; if it held a slot, the slot frees and the tenant's next job takes it. */
+    private void end(Job job, JobStatus status, JobError error, Instant at) {
+        job.status = status.wire();
+        if (error != null) {
+            job.error = Json.write(error);
+        }
+        job.finishedAt = at;
+        job.leaseWorker = null;
+        job.leaseExpiresAt = null;
+        job.updatedAt = now();
+        eventLog.status(job, at);
+        if (job.dispatchedAt != null) {
+            slots.free(job.tenantId);
+        }
+    }
+
+    private static boolean after(int attempt, int seq, Job job) {
+        return attempt > job.appliedAttempt || (attempt == job.appliedAttempt && seq > job.appliedSeq);
+    }
+
+    /** {@code seq} from event id {@code <jobId>-<attempt>-<seq>}; 0 when the id carries none. */
+    static int seqOf(JobEvent event) {
+        String id = event.eventId();
+        int dash = id.lastIndexOf('-');
+        try {
+            return dash < 0 ? 0 : Integer.parseInt(id.substring(dash + 1));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
 
     private static Instant now() {

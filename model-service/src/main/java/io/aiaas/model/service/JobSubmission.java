@@ -7,7 +7,8 @@ import java.util.Map;
 
 /**
  * What a tenant asks to run: inline inference names {@code inputs} (Open Inference Protocol input tensors), batch
- * inference a {@code dataset}, training a {@code dataset} and a {@code spec}. Its JSON is what an
+ * inference a {@code dataset}, training a {@code dataset} and a {@code spec}; any may bound its runtime with
+ * {@code maxRuntimeSeconds}. Its JSON is what an
  * {@code Idempotency-Key} is bound to.
  */
 public record JobSubmission(
@@ -19,4 +20,5 @@ public record JobSubmission(
         List<RequestInput> inputs,
         Map<String, Object> parameters,
         String dataset,
-        JsonNode spec) {}
+        JsonNode spec,
+        Integer maxRuntimeSeconds) {}

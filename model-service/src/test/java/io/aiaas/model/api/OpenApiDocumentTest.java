@@ -38,6 +38,8 @@ class OpenApiDocumentTest {
                         "POST /v1/jobs submitJob",
                         "GET /v1/jobs listJobs",
                         "GET /v1/jobs/{id} getJob",
+                        "POST /v1/jobs/{id}/cancel cancelJob",
+                        "GET /admin/v1/workers adminListWorkers",
                         "POST /admin/v1/models adminCreateModel",
                         "GET /admin/v1/models adminListModels",
                         "GET /admin/v1/models/{name} adminGetModel",
@@ -49,7 +51,7 @@ class OpenApiDocumentTest {
                         "DELETE /admin/v1/models/{name}/versions/{version} adminDeleteModelVersion",
                         "PUT /admin/v1/models/{name}/aliases/{alias} adminSetModelAlias",
                         "DELETE /admin/v1/models/{name}/aliases/{alias} adminDeleteModelAlias"),
-                Set.of("Models", "Jobs", "Admin catalogue"));
+                Set.of("Models", "Jobs", "Admin catalogue", "Admin workers"));
     }
 
     @Test

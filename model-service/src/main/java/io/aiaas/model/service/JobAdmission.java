@@ -1,0 +1,182 @@
+package io.aiaas.model.service;
+
+import io.aiaas.common.error.ApiException;
+import io.aiaas.common.events.JobRequest;
+import io.aiaas.common.events.JobStatus;
+import io.aiaas.common.events.JobType;
+import io.aiaas.common.id.Ids;
+import io.aiaas.common.json.Json;
+import io.aiaas.common.oip.InferenceRequest;
+import io.aiaas.common.oip.InvalidInputException;
+import io.aiaas.common.oip.Signature;
+import io.aiaas.common.oip.SignatureInputs;
+import io.aiaas.model.config.ModelServiceConfig;
+import io.aiaas.model.domain.Job;
+import io.aiaas.model.domain.Model;
+import io.aiaas.model.domain.ModelAlias;
+import io.aiaas.model.domain.ModelVersion;
+import io.aiaas.model.repository.ModelAliasRepository;
+import io.aiaas.model.repository.ModelRepository;
+import io.aiaas.model.repository.ModelVersionRepository;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+
+/**
+ * Decides whether a job can run at all, before it is stored: everything a worker could refuse is checked here (model,
+ * version or alias, signature, input tensors, runtime bound), and the version it names is resolved. Stores nothing.
+ */
+@ApplicationScoped
+public class JobAdmission {
+    private final ModelRepository models;
+    private final ModelVersionRepository versions;
+    private final ModelAliasRepository aliases;
+    private final ModelServiceConfig config;
+
+    public JobAdmission(
+            ModelRepository models,
+            ModelVersionRepository versions,
+            ModelAliasRepository aliases,
+            ModelServiceConfig config) {
+        this.models = models;
+        this.versions = versions;
+        this.aliases = aliases;
+        this.config = config;
+    }
+
+    /** The job as it will be stored ({@code queued}, not yet dispatched), or the 4xx that refuses it. */
+    public Job admit(String tenantId, JobSubmission request, String requestId) {
+        if (request.type() == null) {
+            throw ApiException.badRequest("Field 'type' is required.");
+        }
+        JobType type = parseType(request.type());
+        if (request.model() == null) {
+            throw ApiException.badRequest("Field 'model' is required.");
+        }
+        if (request.maxRuntimeSeconds() != null && request.maxRuntimeSeconds() < 1) {
+            throw ApiException.unprocessable("'maxRuntimeSeconds' is at least 1.");
+        }
+        if (type == JobType.TRAINING) {
+            throw ApiException.unprocessable("Training jobs are not supported yet.");
+        }
+        if (request.dataset() != null) {
+            throw ApiException.unprocessable("Batch inference jobs are not supported yet.");
+        }
+        if (request.spec() != null) {
+            throw ApiException.unprocessable("'spec' belongs to training jobs; an inference job takes none.");
+        }
+        if (request.inputs() == null || request.inputs().isEmpty()) {
+            throw ApiException.badRequest("An inline inference job needs 'inputs'.");
+        }
+        return inlineInference(tenantId, request, requestId);
+    }
+
+    private Job inlineInference(String tenantId, JobSubmission request, String requestId) {
+        if (request.version() != null && request.alias() != null) {
+            throw ApiException.unprocessable("Name either 'version' or 'alias', not both.");
+        }
+        Model model = models.findVisible(tenantId, request.model())
+                .orElseThrow(() -> ApiException.notFound("No model named '" + request.model() + "'."));
+        ModelVersion version = resolveVersion(model, request);
+        SortedMap<String, Signature> signatures = version.signatureMap();
+        String signatureName;
+        try {
+            signatureName = Signature.choose(signatures, signatureName(request));
+            SignatureInputs.decode(signatureName, signatures.get(signatureName), request.inputs());
+        } catch (InvalidInputException e) {
+            throw e.reason() == InvalidInputException.Reason.UNREADABLE
+                    ? ApiException.badRequest(e.getMessage())
+                    : ApiException.unprocessable(e.getMessage());
+        }
+
+        Map<String, Object> parameters = new LinkedHashMap<>();
+        if (request.parameters() != null) {
+            parameters.putAll(request.parameters());
+        }
+        parameters.put("signature_name", signatureName);
+        Instant now = ModelCatalogue.now();
+        Job job = new Job();
+        job.id = Ids.newId(Ids.JOB);
+        InferenceRequest inputs = new InferenceRequest(job.id, parameters, request.inputs(), null);
+        JobRequest jobRequest = new JobRequest(
+                job.id,
+                tenantId,
+                JobType.INFERENCE,
+                model.name,
+                model.id,
+                version.version,
+                signatureName,
+                inputs,
+                null,
+                null,
+                config.jobs().maxAttempts(),
+                requestId,
+                now,
+                effectiveRuntime(request.maxRuntimeSeconds()));
+        job.request = Json.write(jobRequest);
+        if (job.request.length() > config.jobs().maxRequestBytes()) {
+            throw ApiException.tooLarge("The inline inputs exceed "
+                    + config.jobs().maxRequestBytes() + " bytes; use a dataset and a batch job for larger inputs.");
+        }
+        job.tenantId = tenantId;
+        job.type = JobType.INFERENCE.wire();
+        job.status = JobStatus.QUEUED.wire();
+        job.modelName = model.name;
+        job.modelId = model.id;
+        job.version = version.version;
+        job.signature = signatureName;
+        job.attempt = 0;
+        job.maxAttempts = config.jobs().maxAttempts();
+        job.requestId = requestId;
+        job.maxRuntimeSeconds = request.maxRuntimeSeconds() == null ? null : jobRequest.maxRuntimeSeconds();
+        job.createdAt = now;
+        job.updatedAt = now;
+        return job;
+    }
+
+    /** The tenant's bound capped by the platform's; the platform's when the tenant gives none. */
+    private int effectiveRuntime(Integer requested) {
+        int cap = config.jobs().maxRuntimeSeconds();
+        return requested == null ? cap : Math.min(requested, cap);
+    }
+
+    private ModelVersion resolveVersion(Model model, JobSubmission request) {
+        if (request.version() != null) {
+            return versions.find(model, request.version())
+                    .orElseThrow(() -> ModelCatalogue.versionNotFound(model.name, request.version()));
+        }
+        if (request.alias() != null) {
+            ModelAlias alias = aliases.find(model, request.alias())
+                    .orElseThrow(() -> ApiException.notFound(
+                            "Model '" + model.name + "' has no alias '" + request.alias() + "'."));
+            return versions.find(model, alias.version)
+                    .orElseThrow(() -> ModelCatalogue.versionNotFound(model.name, alias.version));
+        }
+        Optional<ModelAlias> production = aliases.find(model, ModelAlias.PRODUCTION);
+        Optional<ModelVersion> chosen =
+                production.isPresent() ? versions.find(model, production.get().version) : versions.newest(model);
+        return chosen.orElseThrow(() -> ApiException.notFound("Model '" + model.name + "' has no version yet."));
+    }
+
+    private static String signatureName(JobSubmission request) {
+        if (request.signature() != null) {
+            return request.signature();
+        }
+        Object fromParameters =
+                request.parameters() == null ? null : request.parameters().get("signature_name");
+        return fromParameters == null ? null : fromParameters.toString();
+    }
+
+    private static JobType parseType(String type) {
+        try {
+            return JobType.fromWire(type);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.unprocessable(
+                    "Unknown job type '" + type.toLowerCase(Locale.ROOT) + "'; it is 'inference' or 'training'.");
+        }
+    }
+}
