@@ -38,6 +38,7 @@ class OpenApiDocumentTest {
                         "POST /v1/jobs submitJob",
                         "GET /v1/jobs listJobs",
                         "GET /v1/jobs/{id} getJob",
+                        "GET /v1/jobs/{id}/events streamJobEvents",
                         "POST /admin/v1/models adminCreateModel",
                         "GET /admin/v1/models adminListModels",
                         "GET /admin/v1/models/{name} adminGetModel",
