@@ -238,6 +238,39 @@ class StreamingAndFailureTest {
         assertEquals(List.of("data: {\"status\":\"running\"}", "data: {\"status\":\"succeeded\"}"), data);
     }
 
+    /**
+     * A job's event stream goes through the event-stream pool by its path alone (no {@code Accept} header): it stays
+     * open while quiet for longer than the ordinary idle timeout (3 s in tests), and the client's
+     * {@code Last-Event-ID} reaches model-service, which resumes the stream after it.
+     */
+    @Test
+    void jobEventStreamsResumeAndOutliveTheOrdinaryIdleTimeout() throws Exception {
+        String key = StandIns.registerKey(List.of(Scopes.JOBS_READ));
+        StandIns.modelService.answerWith((r, exchange) -> {
+            exchange.getResponseHeaders().add("Content-Type", "text/event-stream");
+            exchange.sendResponseHeaders(200, 0);
+            try (var out = exchange.getResponseBody()) {
+                out.write("id:8\nevent:progress\ndata:{\"step\":1}\n\n".getBytes(StandardCharsets.UTF_8));
+                out.flush();
+                Thread.sleep(4500);
+                out.write("id:9\nevent:status\ndata:{\"status\":\"succeeded\"}\n\n".getBytes(StandardCharsets.UTF_8));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        HttpRequest request = HttpRequest.newBuilder(gateway.resolve("/v1/jobs/job_1/events"))
+                .header("Authorization", "Bearer " + key)
+                .header("Last-Event-ID", "7")
+                .timeout(Duration.ofSeconds(30))
+                .build();
+        HttpResponse<String> response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode());
+        assertTrue(response.body().contains("id:8") && response.body().contains("id:9"), response.body());
+        StandInService.Received received = StandIns.modelService.last();
+        assertEquals("/v1/jobs/job_1/events", received.path());
+        assertEquals("7", received.header("Last-Event-ID"));
+    }
+
     @Test
     void chunkedBodyTravelsChunked() throws Exception {
         String key = StandIns.registerKey(List.of(Scopes.DATASETS_WRITE));

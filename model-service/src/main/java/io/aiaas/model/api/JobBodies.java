@@ -8,6 +8,7 @@ import io.aiaas.common.events.JobStatus;
 import io.aiaas.common.json.Json;
 import io.aiaas.common.oip.RequestInput;
 import io.aiaas.model.domain.Job;
+import io.aiaas.model.domain.JobView;
 import io.aiaas.model.service.ClaimDecision;
 import io.aiaas.model.service.JobSubmission;
 import java.io.IOException;
@@ -120,15 +121,66 @@ public final class JobBodies {
                     tree(job.usage));
         }
 
-        private static JsonNode tree(String json) {
-            if (json == null) {
-                return null;
-            }
-            try {
-                return Json.mapper().readTree(json);
-            } catch (IOException e) {
-                throw new IllegalStateException("stored job JSON unreadable", e);
-            }
+        static JobBody of(JobView job) {
+            return new JobBody(
+                    job.id(),
+                    job.type(),
+                    job.status(),
+                    job.modelName(),
+                    job.version(),
+                    job.createdAt(),
+                    job.startedAt(),
+                    job.finishedAt(),
+                    tree(job.progress()),
+                    tree(job.result()),
+                    tree(job.error()),
+                    tree(job.usage()));
+        }
+    }
+
+    /**
+     * An item of {@code GET /v1/jobs}: the job without its {@code result} (an inline result can be as large as the
+     * inputs; a page of them would be tens of MiB), as SageMaker's and Stripe's list summaries; read the job for it.
+     */
+    @Schema(name = "JobSummary")
+    public record JobSummary(
+            String id,
+            @Schema(enumeration = {"inference", "training"}) String type,
+            @Schema(enumeration = {"queued", "running", "succeeded", "failed", "cancelling", "cancelled"})
+                    String status,
+            String model,
+            Integer version,
+            Instant createdAt,
+            Instant startedAt,
+            Instant finishedAt,
+            @Schema(type = SchemaType.OBJECT, description = "As on the job.") JsonNode progress,
+            @Schema(type = SchemaType.OBJECT, description = "Why the job failed: `{\"type\",\"detail\"}`.")
+                    JsonNode error,
+            @Schema(type = SchemaType.OBJECT, description = "As on the job.") JsonNode usage) {
+        static JobSummary of(JobView job) {
+            return new JobSummary(
+                    job.id(),
+                    job.type(),
+                    job.status(),
+                    job.modelName(),
+                    job.version(),
+                    job.createdAt(),
+                    job.startedAt(),
+                    job.finishedAt(),
+                    tree(job.progress()),
+                    tree(job.error()),
+                    tree(job.usage()));
+        }
+    }
+
+    private static JsonNode tree(String json) {
+        if (json == null) {
+            return null;
+        }
+        try {
+            return Json.mapper().readTree(json);
+        } catch (IOException e) {
+            throw new IllegalStateException("stored job JSON unreadable", e);
         }
     }
 

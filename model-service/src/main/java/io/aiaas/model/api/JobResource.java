@@ -8,6 +8,7 @@ import io.aiaas.common.page.PageRequest;
 import io.aiaas.common.quarkus.auth.CallerContext;
 import io.aiaas.model.api.JobBodies.JobAccepted;
 import io.aiaas.model.api.JobBodies.JobBody;
+import io.aiaas.model.api.JobBodies.JobSummary;
 import io.aiaas.model.api.JobBodies.SubmitJob;
 import io.aiaas.model.service.JobDispatcher;
 import io.aiaas.model.service.JobLifecycle;
@@ -102,10 +103,11 @@ public class JobResource {
     @Operation(
             operationId = "listJobs",
             summary = "List the tenant's jobs",
-            description = "Requires scope `jobs:read`. Newest first. An unknown `status` or `type` is a 400.",
+            description = "Requires scope `jobs:read`. Newest first. An unknown `status` or `type` is a 400. Items"
+                    + " are summaries: every member of the job but `result` (read the job for it).",
             extensions = @Extension(name = "x-required-scope", value = Scopes.JOBS_READ))
     @APIResponse(responseCode = "200", description = "One page of jobs.")
-    public Page<JobBody> list(
+    public Page<JobSummary> list(
             @Parameter(
                             description = "Only jobs in this state.",
                             schema =
@@ -132,7 +134,7 @@ public class JobResource {
             @QueryParam("limit") String limit,
             @QueryParam("cursor") String cursor) {
         String tenant = caller.tenantWithScope(Scopes.JOBS_READ);
-        return queries.list(tenant, status, type, PageRequest.of(limit, cursor)).map(JobBody::of);
+        return queries.list(tenant, status, type, PageRequest.of(limit, cursor)).map(JobSummary::of);
     }
 
     @GET
@@ -144,7 +146,7 @@ public class JobResource {
             extensions = @Extension(name = "x-required-scope", value = Scopes.JOBS_READ))
     @APIResponse(responseCode = "200", description = "The job, with its result once it succeeded.")
     public JobBody get(@Parameter(description = "The job id from the submission.") @PathParam("id") String id) {
-        return JobBody.of(queries.get(caller.tenantWithScope(Scopes.JOBS_READ), id));
+        return JobBody.of(queries.view(caller.tenantWithScope(Scopes.JOBS_READ), id));
     }
 
     @POST

@@ -2,7 +2,6 @@ package io.aiaas.model.repository;
 
 import io.aiaas.model.domain.Job;
 import io.quarkus.hibernate.orm.panache.PanacheRepositoryBase;
-import io.quarkus.panache.common.Parameters;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.LockModeType;
 import java.time.Instant;
@@ -113,26 +112,5 @@ public class JobRepository implements PanacheRepositoryBase<Job, String> {
                 now,
                 workerId,
                 exceptJobIds);
-    }
-
-    /** Newest first with optional filters, after the cursor position if given. */
-    public List<Job> page(
-            String tenantId, String status, String type, Instant afterCreatedAt, String afterId, int limit) {
-        StringBuilder query = new StringBuilder("tenantId = :tenant");
-        Parameters params = Parameters.with("tenant", tenantId);
-        if (status != null) {
-            query.append(" and status = :status");
-            params.and("status", status);
-        }
-        if (type != null) {
-            query.append(" and type = :type");
-            params.and("type", type);
-        }
-        if (afterCreatedAt != null) {
-            query.append(" and (createdAt < :at or (createdAt = :at and id < :id))");
-            params.and("at", afterCreatedAt).and("id", afterId);
-        }
-        query.append(" order by createdAt desc, id desc");
-        return find(query.toString(), params).page(0, limit).list();
     }
 }

@@ -40,6 +40,7 @@ class OpenApiDocumentTest {
                         "GET /v1/jobs/{id} getJob",
                         "POST /v1/jobs/{id}/cancel cancelJob",
                         "GET /admin/v1/workers adminListWorkers",
+                        "GET /v1/jobs/{id}/events streamJobEvents",
                         "POST /admin/v1/models adminCreateModel",
                         "GET /admin/v1/models adminListModels",
                         "GET /admin/v1/models/{name} adminGetModel",
