@@ -66,6 +66,10 @@ public final class KafkaServer implements AutoCloseable {
             stopOrphan(dir);
             int clientPort = port == 0 ? ChildProcesses.freePort() : port;
             int controllerPort = ChildProcesses.freePort();
+            // The client port is not bound yet either, so the system may offer the same free port twice.
+            while (controllerPort == clientPort) {
+                controllerPort = ChildProcesses.freePort();
+            }
             Path config = writeConfig(dir, clientPort, controllerPort);
             Path log4j = writeLog4jConfig(dir);
             String classpath = classpath();

@@ -69,8 +69,13 @@ class ModelCacheTest {
     final Map<String, AtomicInteger> fetches = new ConcurrentHashMap<>();
     ModelCache cache;
 
+    /** Thousands of loads and evictions: their INFO lines would drown the build's output (warnings still show). */
+    private static final java.util.logging.Logger CACHE_LOG =
+            java.util.logging.Logger.getLogger(ModelCache.class.getName());
+
     @BeforeAll
     static void exportModels() {
+        CACHE_LOG.setLevel(java.util.logging.Level.WARNING);
         for (int i = 0; i < MODELS; i++) {
             Path dir = exported.resolve("dense-" + i);
             DenseSavedModel.export(dir, W, bias(i));
