@@ -5,10 +5,13 @@ import io.aiaas.common.error.ApiException;
 import io.aiaas.common.quarkus.auth.CallerContext;
 import io.aiaas.model.api.JobBodies.ClaimRequest;
 import io.aiaas.model.api.JobBodies.ClaimResponse;
+import io.aiaas.model.api.JobBodies.ClaimsRequest;
+import io.aiaas.model.api.JobBodies.ClaimsResponse;
 import io.aiaas.model.api.JobBodies.ReleaseRequest;
 import io.aiaas.model.api.WorkerBodies.HeartbeatRequest;
 import io.aiaas.model.api.WorkerBodies.HeartbeatResponse;
 import io.aiaas.model.service.ArtifactDownloads;
+import io.aiaas.model.service.ClaimDecision;
 import io.aiaas.model.service.JobLifecycle;
 import io.aiaas.model.service.WorkerFleet;
 import jakarta.ws.rs.Consumes;
@@ -20,6 +23,10 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 
 /**
@@ -55,6 +62,32 @@ public class InternalResource {
         }
         return ClaimResponse.of(
                 lifecycle.claim(jobId, request.workerId(), caller.token().tid()));
+    }
+
+    /** Claims of every job one poll brought a worker: one transaction, one answer per job, in request order. */
+    @POST
+    @Path("jobs/claims")
+    @Operation(hidden = true)
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    public ClaimsResponse claimAll(ClaimsRequest request) {
+        caller.requireService(InternalToken.ISSUER_WORKER);
+        if (request == null || request.jobs() == null || request.jobs().isEmpty()) {
+            throw ApiException.badRequest("A JSON body with 'workerId' and a non-empty 'jobs' array is required.");
+        }
+        if (request.jobs().size() > ClaimsRequest.MAX_JOBS) {
+            throw ApiException.badRequest("At most " + ClaimsRequest.MAX_JOBS + " jobs per claim.");
+        }
+        if (request.jobs().stream().anyMatch(id -> id == null || id.isBlank())) {
+            throw ApiException.badRequest("Field 'jobs' holds job ids.");
+        }
+        Map<String, ClaimDecision> decisions = lifecycle.claimAll(
+                request.jobs(), request.workerId(), caller.token().tid());
+        List<ClaimsResponse.Entry> claims = new ArrayList<>(request.jobs().size());
+        for (String id : new LinkedHashSet<>(request.jobs())) {
+            claims.add(ClaimsResponse.Entry.of(id, decisions.get(id)));
+        }
+        return new ClaimsResponse(claims);
     }
 
     @POST

@@ -204,6 +204,33 @@ public final class JobBodies {
         }
     }
 
+    /** {@code POST /internal/v1/jobs/claims}: the jobs one poll brought a worker. */
+    public record ClaimsRequest(String workerId, List<String> jobs) {
+        /** More than a poll's records ({@code max.poll.records}) never come in one claim. */
+        public static final int MAX_JOBS = 1000;
+    }
+
+    /** The answers to {@link ClaimsRequest}, one per distinct job id, in request order. */
+    public record ClaimsResponse(List<Entry> claims) {
+        public record Entry(
+                String jobId,
+                boolean proceed,
+                int attempt,
+                Instant leaseExpiresAt,
+                @JsonRawValue String job,
+                String status) {
+            static Entry of(String jobId, ClaimDecision decision) {
+                return new Entry(
+                        jobId,
+                        decision.proceed(),
+                        decision.attempt(),
+                        decision.leaseExpiresAt(),
+                        decision.request(),
+                        decision.status());
+            }
+        }
+    }
+
     /** {@code POST /internal/v1/jobs/{id}/release}. */
     public record ReleaseRequest(String workerId, Integer attempt, String reason, JobError error) {}
 }

@@ -5,6 +5,7 @@ import io.quarkus.hibernate.orm.panache.PanacheRepositoryBase;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.LockModeType;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 
@@ -26,6 +27,16 @@ public class JobRepository implements PanacheRepositoryBase<Job, String> {
     /** A job locked until the transaction ends, for a worker's claim or event. */
     public Optional<Job> lockForWorker(String jobId) {
         return find("id", jobId).withLock(LockModeType.PESSIMISTIC_WRITE).firstResultOptional();
+    }
+
+    /** The jobs of these ids that exist, locked in id order until the transaction ends (a worker's batch claim). */
+    public List<Job> lockAllForWorker(Collection<String> jobIds) {
+        if (jobIds.isEmpty()) {
+            return List.of();
+        }
+        return find("id in ?1 order by id", jobIds)
+                .withLock(LockModeType.PESSIMISTIC_WRITE)
+                .list();
     }
 
     /** The tenant's job locked until the transaction ends (a cancellation). */

@@ -18,7 +18,11 @@ import jakarta.enterprise.event.Event;
 import jakarta.transaction.Transactional;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
 import org.jboss.logging.Logger;
 
 /**
@@ -34,6 +38,8 @@ public class JobLifecycle {
     private static final Logger AUDIT = Logger.getLogger("io.aiaas.model.audit");
 
     static final String EXHAUSTED = "The job failed on every attempt.";
+    /** A claim's status for a job model-service does not know. */
+    public static final String UNKNOWN = "unknown";
 
     /** Why a worker gives a job back. */
     public enum ReleaseReason {
@@ -78,10 +84,38 @@ public class JobLifecycle {
      */
     @Transactional
     public ClaimDecision claim(String jobId, String workerId, String callerTenant) {
+        requireWorker(workerId);
+        return claimLocked(lockForWorker(jobId, callerTenant), workerId);
+    }
+
+    /**
+     * Claims of several jobs by one worker, in one transaction: what one poll of {@code aiaas.jobs.v1} brought it.
+     * Each job is decided as by {@link #claim}; a job model-service does not know (or of another tenant than
+     * {@code callerTenant}, when present) is refused with status {@code unknown}. The rows are locked in id order, so
+     * batches that overlap cannot deadlock.
+     */
+    @Transactional
+    public Map<String, ClaimDecision> claimAll(Collection<String> jobIds, String workerId, String callerTenant) {
+        requireWorker(workerId);
+        Map<String, ClaimDecision> decisions = new LinkedHashMap<>();
+        for (Job job : jobs.lockAllForWorker(new TreeSet<>(jobIds))) {
+            if (callerTenant == null || callerTenant.equals(job.tenantId)) {
+                decisions.put(job.id, claimLocked(job, workerId));
+            }
+        }
+        for (String id : jobIds) {
+            decisions.putIfAbsent(id, new ClaimDecision(false, 0, UNKNOWN, null, null));
+        }
+        return decisions;
+    }
+
+    private static void requireWorker(String workerId) {
         if (workerId == null || workerId.isBlank()) {
             throw ApiException.badRequest("Field 'workerId' is required.");
         }
-        Job job = lockForWorker(jobId, callerTenant);
+    }
+
+    private ClaimDecision claimLocked(Job job, String workerId) {
         if (job.jobStatus() != JobStatus.QUEUED || job.dispatchedAt == null) {
             return new ClaimDecision(false, job.attempt, job.status, null, null);
         }

@@ -115,6 +115,76 @@ class JobLeaseTest extends JobEngineTestSupport {
     }
 
     @Test
+    void oneClaimCallClaimsJobsOfSeveralTenantsInOrder() {
+        String first = tenantWithModel();
+        String second = tenantWithModel();
+        String a = submit(first, planWith(10), "leased");
+        String b = submit(second, planWith(10), "leased");
+        await(
+                "both jobs dispatched",
+                WAIT,
+                () -> a.equals(oldestDispatched(first)) && b.equals(oldestDispatched(second)));
+        String unknown = "job_" + UUID.randomUUID().toString().replace("-", "");
+        JsonPath answer = claimAll(Tokens.worker(null), "w-batch", List.of(b, unknown, a, b));
+        // One answer per distinct job, in the order asked.
+        assertEquals(List.of(b, unknown, a), answer.getList("claims.jobId"));
+        assertEquals(List.of(true, false, true), answer.getList("claims.proceed"));
+        assertEquals("unknown", answer.getString("claims[1].status"));
+        assertEquals(b, answer.getString("claims[0].job.jobId"));
+        assertEquals(a, answer.getString("claims[2].job.jobId"));
+        assertEquals(1, answer.getInt("claims[2].attempt"));
+        assertNotNull(answer.getString("claims[2].leaseExpiresAt"));
+        assertEquals("running", status(first, a));
+        assertEquals("running", status(second, b));
+        // Claimed again: held, and says by whom it is not.
+        JsonPath again = claimAll(Tokens.worker(null), "w-other", List.of(a));
+        assertEquals(false, again.getBoolean("claims[0].proceed"));
+        assertEquals("running", again.getString("claims[0].status"));
+
+        // A token acting for one tenant claims only that tenant's jobs: the other's are unknown to it.
+        String c = submit(first, planWith(10), "leased");
+        String d = submit(second, planWith(10), "leased");
+        await("both dispatched", WAIT, () -> c.equals(oldestDispatched(first)) && d.equals(oldestDispatched(second)));
+        JsonPath scoped = claimAll(Tokens.worker(first), "w-scoped", List.of(c, d));
+        assertEquals(List.of(true, false), scoped.getList("claims.proceed"));
+        assertEquals("unknown", scoped.getString("claims[1].status"));
+        assertEquals("queued", status(second, d));
+
+        // Bad claims: no worker id, no jobs, a blank id, a tenant's own token.
+        for (Map<String, Object> bad : List.<Map<String, Object>>of(
+                Map.of("jobs", List.of(d)),
+                Map.of("workerId", "w"),
+                Map.of("workerId", "w", "jobs", List.of()),
+                Map.of("workerId", "w", "jobs", List.of(" ")))) {
+            as(Tokens.worker(null))
+                    .contentType("application/json")
+                    .body(bad)
+                    .post("/internal/v1/jobs/claims")
+                    .then()
+                    .statusCode(400)
+                    .contentType("application/problem+json");
+        }
+        as(Tokens.tenant(second))
+                .contentType("application/json")
+                .body(Map.of("workerId", "w", "jobs", List.of(d)))
+                .post("/internal/v1/jobs/claims")
+                .then()
+                .statusCode(403);
+        assertEquals("queued", status(second, d));
+    }
+
+    private static JsonPath claimAll(String token, String workerId, List<String> jobs) {
+        return as(token)
+                .contentType("application/json")
+                .body(Map.of("workerId", workerId, "jobs", jobs))
+                .post("/internal/v1/jobs/claims")
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath();
+    }
+
+    @Test
     void runtimeBoundsAreCheckedAndCapped() {
         String tenant = tenantWithModel();
         for (Object bad : List.of(0, -5)) {

@@ -21,11 +21,10 @@ import org.jboss.resteasy.reactive.RestResponse;
 public interface ModelServiceApi {
 
     @POST
-    @Path("internal/v1/jobs/{jobId}/claim")
+    @Path("internal/v1/jobs/claims")
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
-    RestResponse<String> claim(
-            @PathParam("jobId") String jobId,
+    RestResponse<String> claimAll(
             @HeaderParam("Authorization") String authorization,
             @HeaderParam("X-Request-Id") String requestId,
             String body);

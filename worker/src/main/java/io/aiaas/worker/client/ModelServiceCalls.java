@@ -1,5 +1,6 @@
 package io.aiaas.worker.client;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.aiaas.common.archive.SavedModelArchive;
 import io.aiaas.common.error.ApiException;
 import io.aiaas.common.json.Json;
@@ -21,7 +22,9 @@ import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.temporal.ChronoUnit;
+import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.microprofile.faulttolerance.CircuitBreaker;
@@ -99,31 +102,39 @@ public class ModelServiceCalls {
             delay = 10,
             delayUnit = ChronoUnit.SECONDS,
             failOn = ModelServiceUnavailableException.class)
-    public ClaimResult claim(String jobId, String tenantId, String requestId) {
+    public Map<String, ClaimResult> claimAll(List<String> jobIds, String requestId) {
         RestResponse<String> response;
+        String what = jobIds.size() == 1 ? "claim of " + jobIds.get(0) : "claim of " + jobIds.size() + " jobs";
         try {
-            response = calls.claim(
-                    jobId, bearer(tenantId, requestId), requestId, Json.write(Map.of("workerId", identity.workerId())));
+            // A token for no tenant: one claim carries jobs of many tenants; model-service checks each job.
+            response = calls.claimAll(
+                    bearer(null), requestId, Json.write(Map.of("workerId", identity.workerId(), "jobs", jobIds)));
         } catch (ProcessingException e) {
             if (refusedConnection(e)) {
-                throw new ModelServiceUnavailableException("claim of " + jobId + " failed: " + rootMessage(e), e);
+                throw new ModelServiceUnavailableException(what + " failed: " + rootMessage(e), e);
             }
-            throw new ClaimOutcomeUnknown("claim of " + jobId + " got no answer: " + rootMessage(e), e);
+            throw new ClaimOutcomeUnknown(what + " got no answer: " + rootMessage(e), e);
         }
         int status = response.getStatus();
         if (status == 200) {
+            Map<String, ClaimResult> answers = new HashMap<>();
             try {
-                return Json.mapper().readValue(response.getEntity(), ClaimResult.class);
+                for (JsonNode entry :
+                        Json.mapper().readTree(response.getEntity()).path("claims")) {
+                    answers.put(entry.path("jobId").asText(), Json.mapper().treeToValue(entry, ClaimResult.class));
+                }
             } catch (IOException e) {
-                throw new ClaimOutcomeUnknown("unreadable claim answer for " + jobId, e);
+                throw new ClaimOutcomeUnknown("unreadable answer to the " + what, e);
             }
+            for (String id : jobIds) {
+                if (!answers.containsKey(id)) {
+                    throw new ClaimOutcomeUnknown("the answer to the " + what + " lacks job " + id, null);
+                }
+            }
+            return answers;
         }
-        if (status == 404) {
-            LOG.warnf("model-service does not know job %s; skipping it", jobId);
-            return ClaimResult.refused(0, "unknown");
-        }
-        // 401/403 are a configuration fault of this installation, 5xx and 429 pass: either way the job waits.
-        throw new ModelServiceUnavailableException("claim of " + jobId + " answered HTTP " + status);
+        // 401/403 are a configuration fault of this installation, 5xx and 429 pass: either way the jobs wait.
+        throw new ModelServiceUnavailableException(what + " answered HTTP " + status);
     }
 
     /**
@@ -139,7 +150,7 @@ public class ModelServiceCalls {
     public void release(String jobId, String tenantId, String requestId, Release release) {
         RestResponse<String> response;
         try {
-            response = calls.release(jobId, bearer(tenantId, requestId), requestId, Json.write(release));
+            response = calls.release(jobId, bearer(tenantId), requestId, Json.write(release));
         } catch (ProcessingException e) {
             throw new ModelServiceUnavailableException("release of " + jobId + " failed: " + rootMessage(e), e);
         }
@@ -155,7 +166,7 @@ public class ModelServiceCalls {
     public Heartbeat.Answer heartbeat(Heartbeat.Request heartbeat) {
         RestResponse<String> response;
         try {
-            response = calls.heartbeat(identity.workerId(), bearer(null, null), Json.write(heartbeat));
+            response = calls.heartbeat(identity.workerId(), bearer(null), Json.write(heartbeat));
         } catch (ProcessingException e) {
             throw new ModelServiceUnavailableException("heartbeat failed: " + rootMessage(e), e);
         }
@@ -186,7 +197,7 @@ public class ModelServiceCalls {
         String what = "artifact " + modelId + "/" + version;
         RestResponse<InputStream> response;
         try {
-            response = downloads.artifact(modelId, version, bearer(tenantId, requestId), requestId);
+            response = downloads.artifact(modelId, version, bearer(tenantId), requestId);
         } catch (ProcessingException e) {
             throw new ModelServiceUnavailableException("download of " + what + " failed: " + rootMessage(e), e);
         }
@@ -247,8 +258,8 @@ public class ModelServiceCalls {
         }
     }
 
-    private String bearer(String tenantId, String requestId) {
-        return "Bearer " + tokens.forModelService(tenantId, requestId);
+    private String bearer(String tenantId) {
+        return "Bearer " + tokens.forModelService(tenantId);
     }
 
     private static String copy(InputStream body, Path file) throws IOException {

@@ -1,6 +1,8 @@
 package io.aiaas.worker.client;
 
 import jakarta.inject.Singleton;
+import java.util.List;
+import java.util.Map;
 import org.eclipse.microprofile.faulttolerance.exceptions.FaultToleranceException;
 
 /** The job protocol at model-service: claims, releases and heartbeats ({@code /internal/v1/...}). */
@@ -13,14 +15,15 @@ public class ModelServiceClient {
     }
 
     /**
-     * Claims {@code jobId} for this worker. A job model-service does not know (404) is answered as not to proceed.
+     * Claims these jobs for this worker, in one call: an answer per job id. A job model-service does not know is
+     * answered as not to proceed (status {@code unknown}).
      *
      * @throws ModelServiceUnavailableException when model-service cannot say yes or no now (including while the
      *     circuit breaker keeps calls away from a failing model-service)
      */
-    public ClaimResult claim(String jobId, String tenantId, String requestId) {
+    public Map<String, ClaimResult> claimAll(List<String> jobIds, String requestId) {
         try {
-            return calls.claim(jobId, tenantId, requestId);
+            return calls.claimAll(jobIds, requestId);
         } catch (FaultToleranceException e) {
             throw new ModelServiceUnavailableException("claims are paused while model-service keeps failing", e);
         }

@@ -6,6 +6,7 @@ import io.aiaas.common.events.JobType;
 import io.aiaas.common.events.JobUsage;
 import io.aiaas.common.events.Topics;
 import io.aiaas.common.events.UsageData;
+import io.aiaas.common.http.RequestIds;
 import io.aiaas.messaging.Backoff;
 import io.aiaas.messaging.trace.KafkaTracing;
 import io.aiaas.worker.client.ArtifactUnavailableException;
@@ -20,10 +21,14 @@ import jakarta.inject.Singleton;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -33,8 +38,10 @@ import org.jboss.logging.Logger;
 
 /**
  * The executors jobs run on: one bounded pool for inference and one for training, each with its own concurrency. A
- * job task claims its job at model-service, runs the job the claim answered, and hands the outcome to
- * {@link JobResults}. While model-service or the artifact store fail it retries with backoff, holding the lease (no
+ * record taken gets a place in its kind's pool; a few claim threads claim what waits at model-service, all of it in one
+ * call (so under load a claim costs one round trip and one transaction for many jobs, and claims never occupy a
+ * thread that could run a job); a job the claim lets proceed is running from then on (its lease renewed by heartbeats,
+ * cancellation reaching it) and runs on its pool, which hands the outcome to {@link JobResults}. While model-service or the artifact store fail it retries with backoff, holding the lease (no
  * attempt burns), and releases the job ({@code platform}) when they stay down; a model that does not load releases it
  * as {@code error}. A cancelled, lost or timed-out job stops at its next step (inline inference: before it runs).
  */
@@ -55,7 +62,18 @@ public class JobExecution {
     private final Duration platformGiveUp;
     private final Pool inference;
     private final Pool training;
+    /** Records with a place in their pool, waiting for their claim. */
+    private final LinkedBlockingQueue<Unclaimed> unclaimed = new LinkedBlockingQueue<>();
+
+    private final ExecutorService claimers;
     private volatile boolean stopping;
+
+    /** Claim calls at once: one stalled call (a slow model-service) does not hold back the claims behind it. */
+    static final int CLAIMERS = 4;
+    /** Jobs claimed in one call at most. */
+    static final int MAX_CLAIM = 500;
+
+    private record Unclaimed(JobTicket ticket, Pool pool) {}
 
     /** One kind's threads, and permits for the tasks it may hold (running and waiting). */
     private static final class Pool {
@@ -105,7 +123,17 @@ public class JobExecution {
         int trainingThreads = Math.max(1, concurrency.training());
         int factor = 1 + Math.max(0, concurrency.queueFactor());
         this.inference = new Pool("inference", inferenceThreads, inferenceThreads * factor);
-        this.training = new Pool("training", trainingThreads, trainingThreads * factor);
+        // A claimed training job never waits for a thread: it would hold a lease and show running for hours.
+        this.training = new Pool("training", trainingThreads, trainingThreads);
+        AtomicInteger n = new AtomicInteger();
+        this.claimers = Executors.newFixedThreadPool(CLAIMERS, r -> {
+            Thread t = new Thread(r, "aiaas-claims-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        for (int i = 0; i < CLAIMERS; i++) {
+            claimers.execute(this::claimLoop);
+        }
     }
 
     /**
@@ -121,18 +149,7 @@ public class JobExecution {
         if (!pool.room.tryAcquire()) {
             return false;
         }
-        try {
-            pool.threads.execute(() -> {
-                try {
-                    runTraced(ticket);
-                } finally {
-                    pool.room.release();
-                }
-            });
-        } catch (RuntimeException e) {
-            pool.room.release();
-            throw e;
-        }
+        unclaimed.add(new Unclaimed(ticket, pool));
         return true;
     }
 
@@ -162,56 +179,117 @@ public class JobExecution {
     }
 
     public void shutdownNow() {
+        claimers.shutdownNow();
         inference.threads.shutdownNow();
         training.threads.shutdownNow();
     }
 
-    private void runTraced(JobTicket ticket) {
+    /** A claim thread: takes what waits (one record, or all of them under load) and claims it in one call. */
+    private void claimLoop() {
         try {
-            tracing.inConsumerSpan(Topics.JOBS, tracing.extract(ticket.recordHeaders()), () -> {
-                run(ticket);
-                return null;
-            });
-        } catch (Exception | LinkageError e) {
-            LOG.errorf(e, "job %s: the task failed", ticket.dispatched().jobId());
+            while (true) {
+                List<Unclaimed> batch = new ArrayList<>();
+                batch.add(unclaimed.take());
+                unclaimed.drainTo(batch, MAX_CLAIM - 1);
+                try {
+                    claimAndStart(batch);
+                } catch (RuntimeException | LinkageError e) {
+                    LOG.errorf(e, "claiming %d jobs failed", batch.size());
+                    batch.forEach(u -> u.pool().room.release());
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
-    private void run(JobTicket ticket) throws InterruptedException {
-        JobRequest dispatched = ticket.dispatched();
-        ClaimResult claim = claim(dispatched);
-        if (claim == null) {
-            return; // stopping before an answer: the record was not committed and comes again
+    private void claimAndStart(List<Unclaimed> batch) throws InterruptedException {
+        Map<String, Unclaimed> byJob = new LinkedHashMap<>();
+        for (Unclaimed u : batch) {
+            if (byJob.putIfAbsent(u.ticket().dispatched().jobId(), u) != null) {
+                // The same record twice (a redelivery): one claim, and the copy is done.
+                u.ticket().claimAnswered().run();
+                u.pool().room.release();
+            }
         }
-        ticket.claimAnswered().run();
-        if (!claim.proceed()) {
-            LOG.debugf("job %s not to run (status %s)", dispatched.jobId(), claim.status());
+        // One job's claim carries its request id; a batch's gets one of its own.
+        String requestId = byJob.size() == 1
+                ? RequestIds.acceptOrCreate(batch.get(0).ticket().dispatched().requestId())
+                : RequestIds.acceptOrCreate(null);
+        Map<String, ClaimResult> answers = claim(List.copyOf(byJob.keySet()), requestId);
+        if (answers == null) {
+            // stopping before an answer: the records were not committed and come again
+            byJob.values().forEach(u -> u.pool().room.release());
             return;
         }
-        JobRequest job = claim.job() != null ? claim.request() : dispatched;
+        for (Unclaimed u : byJob.values()) {
+            JobTicket ticket = u.ticket();
+            ticket.claimAnswered().run();
+            ClaimResult claim = answers.get(ticket.dispatched().jobId());
+            if (!claim.proceed()) {
+                LOG.debugf("job %s not to run (status %s)", ticket.dispatched().jobId(), claim.status());
+                u.pool().room.release();
+                continue;
+            }
+            RunningJob held = hold(ticket, claim);
+            try {
+                u.pool().threads.execute(() -> {
+                    try {
+                        runTraced(ticket, held);
+                    } finally {
+                        u.pool().room.release();
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                // shut down: the lease lapses and the job runs elsewhere
+                running.remove(held);
+                u.pool().room.release();
+            }
+        }
+    }
+
+    /** A job the claim let proceed: running here from now on (heartbeats renew its lease, cancellation reaches it). */
+    private RunningJob hold(JobTicket ticket, ClaimResult claim) {
+        JobRequest job = claim.job() != null ? claim.request() : ticket.dispatched();
         Instant claimedAt = Instant.now();
         Integer maxRuntime = claim.maxRuntimeSeconds();
         Instant deadline = maxRuntime == null ? null : claimedAt.plusSeconds(maxRuntime);
-        RunningJob held = new RunningJob(job, claim.attempt(), claimedAt, deadline, headers(ticket, job));
+        RunningJob held = new RunningJob(job, claim.attempt(), claimedAt, deadline, requestIdHeader(ticket, job));
         running.add(held);
+        return held;
+    }
+
+    private void runTraced(JobTicket ticket, RunningJob held) {
+        try {
+            tracing.inConsumerSpan(Topics.JOBS, tracing.extract(ticket.recordHeaders()), () -> {
+                held.traced(tracing.currentHeaders());
+                run(held);
+                return null;
+            });
+        } catch (Exception | LinkageError e) {
+            LOG.errorf(e, "job %s: the task failed", held.jobId());
+        }
+    }
+
+    private void run(RunningJob held) throws InterruptedException {
         try {
             execute(held);
         } catch (RuntimeException | LinkageError e) {
-            LOG.errorf(e, "job %s failed", job.jobId());
+            LOG.errorf(e, "job %s failed", held.jobId());
             finish(held, JobOutcome.failed(JobFailedException.INTERNAL, "The worker failed to run the job."));
         }
     }
 
     /** Claims until model-service answers; null when the worker stops first. */
-    private ClaimResult claim(JobRequest job) throws InterruptedException {
+    private Map<String, ClaimResult> claim(List<String> jobIds, String requestId) throws InterruptedException {
         int failures = 0;
         while (!stopping) {
             try {
-                return modelService.claim(job.jobId(), job.tenantId(), job.requestId());
+                return modelService.claimAll(jobIds, requestId);
             } catch (ModelServiceUnavailableException e) {
                 metrics.jobRetried();
                 Duration pause = claimBackoff.after(++failures);
-                LOG.warnf("cannot claim job %s now (%s); again in %s", job.jobId(), e.getMessage(), pause);
+                LOG.warnf("cannot claim %d jobs now (%s); again in %s", jobIds.size(), e.getMessage(), pause);
                 Thread.sleep(pause.toMillis());
             }
         }
@@ -314,8 +392,8 @@ public class JobExecution {
         results.publish(JobResult.of(job, outcome, identity.workerId(), Instant.now()));
     }
 
-    /** The record's {@code x-request-id} (else the job's) and the trace context of this job's processing span. */
-    private Map<String, String> headers(JobTicket ticket, JobRequest job) {
+    /** The record's {@code x-request-id}, else the job's; the trace context joins when the run starts. */
+    private static Map<String, String> requestIdHeader(JobTicket ticket, JobRequest job) {
         Map<String, String> headers = new LinkedHashMap<>();
         Header requestId = ticket.recordHeaders().lastHeader(Topics.HEADER_REQUEST_ID);
         if (requestId != null) {
@@ -323,7 +401,6 @@ public class JobExecution {
         } else if (job.requestId() != null) {
             headers.put(Topics.HEADER_REQUEST_ID, job.requestId());
         }
-        headers.putAll(tracing.currentHeaders());
         return headers;
     }
 }

@@ -27,7 +27,7 @@ public final class RunningJob {
     private final int attempt;
     private final Instant claimedAt;
     private final Instant deadline;
-    private final Map<String, String> headers;
+    private volatile Map<String, String> headers;
     private final AtomicInteger seq = new AtomicInteger();
     private volatile boolean cancelRequested;
     private volatile boolean lost;
@@ -63,6 +63,13 @@ public final class RunningJob {
 
     public Map<String, String> headers() {
         return headers;
+    }
+
+    /** Adds the trace context of the job's processing span, once its run starts (it is claimed before). */
+    public void traced(Map<String, String> traceHeaders) {
+        Map<String, String> merged = new java.util.LinkedHashMap<>(headers);
+        merged.putAll(traceHeaders);
+        headers = Map.copyOf(merged);
     }
 
     /** The next event id of this attempt: {@code <jobId>-<attempt>-<seq>}, seq from 1. */

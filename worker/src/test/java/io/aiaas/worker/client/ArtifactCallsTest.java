@@ -54,7 +54,7 @@ class ArtifactCallsTest {
 
         @Override
         public Map<String, String> getConfigOverrides() {
-            String claim = "quarkus.fault-tolerance.\"io.aiaas.worker.client.ModelServiceCalls/claim\"";
+            String claim = "quarkus.fault-tolerance.\"io.aiaas.worker.client.ModelServiceCalls/claimAll\"";
             String download = "quarkus.fault-tolerance.\"io.aiaas.worker.client.ModelServiceCalls/download\"";
             return Map.of(
                     // the download tests fail on purpose one after another: the breaker must not cut them short
@@ -80,12 +80,17 @@ class ArtifactCallsTest {
     @TempDir
     Path tmp;
 
+    /** One job's claim, as the job loop makes it. */
+    private ClaimResult claim(String jobId) {
+        return modelService.claimAll(List.of(jobId), "req_1").get(jobId);
+    }
+
     @Test
     @Order(4)
     void aClaimThatSurelyDidNotCountIsRetried() {
         String job = Ids.newId(Ids.JOB);
         StandInModelService.answer(job, "503", "503");
-        ClaimResult claim = modelService.claim(job, "ten_1", "req_1");
+        ClaimResult claim = claim(job);
         assertTrue(claim.proceed());
         assertEquals(3, StandInModelService.callsOf("claim:" + job), "two retries, then the answer");
         assertEquals(0, StandInModelService.unauthorized.get());
@@ -97,7 +102,7 @@ class ArtifactCallsTest {
         String job = Ids.newId(Ids.JOB);
         StandInModelService.answer(job, "silent");
         long start = System.nanoTime();
-        assertThrows(ModelServiceUnavailableException.class, () -> modelService.claim(job, "ten_1", "req_2"));
+        assertThrows(ModelServiceUnavailableException.class, () -> claim(job));
         assertTrue(System.nanoTime() - start < 2_500_000_000L, "gave up after the 1 s request timeout");
         // model-service may have counted it: the job loop's redelivery claims again, not a hidden retry
         assertEquals(1, StandInModelService.callsOf("claim:" + job));
@@ -110,17 +115,17 @@ class ArtifactCallsTest {
         StandInModelService.answer(failing, "500", "500", "500", "500", "500", "500", "500", "500", "500", "500");
         int calls = 0;
         for (int i = 0; i < 5; i++) {
-            assertThrows(ModelServiceUnavailableException.class, () -> modelService.claim(failing, "ten_1", null));
+            assertThrows(ModelServiceUnavailableException.class, () -> claim(failing));
         }
         calls = StandInModelService.callsOf("claim:" + failing);
         assertTrue(calls < 15, "the breaker stopped the calls before every attempt was made: " + calls);
         String other = Ids.newId(Ids.JOB);
-        assertThrows(ModelServiceUnavailableException.class, () -> modelService.claim(other, "ten_1", null));
+        assertThrows(ModelServiceUnavailableException.class, () -> claim(other));
         assertEquals(0, StandInModelService.callsOf("claim:" + other), "while open, nothing reaches model-service");
 
         Thread.sleep(1500);
-        assertTrue(modelService.claim(other, "ten_1", null).proceed(), "half-open after the delay, closed on success");
-        assertTrue(modelService.claim(Ids.newId(Ids.JOB), "ten_1", null).proceed());
+        assertTrue(claim(other).proceed(), "half-open after the delay, closed on success");
+        assertTrue(claim(Ids.newId(Ids.JOB)).proceed());
     }
 
     @Test

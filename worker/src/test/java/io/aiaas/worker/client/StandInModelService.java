@@ -103,13 +103,17 @@ public class StandInModelService implements QuarkusTestResourceLifecycleManager 
 
     private void claim(HttpExchange exchange) throws IOException {
         try {
-            String jobId = exchange.getRequestURI().getPath().split("/")[4];
+            // POST /internal/v1/jobs/claims {"workerId","jobs":[one job id]}
+            String jobId = io.aiaas.common.json.Json.mapper()
+                    .readTree(exchange.getRequestBody())
+                    .path("jobs")
+                    .path(0)
+                    .asText();
             calls.computeIfAbsent("claim:" + jobId, k -> new AtomicInteger()).incrementAndGet();
             if (!authorized(exchange)) {
                 respond(exchange, 401, "{}");
                 return;
             }
-            exchange.getRequestBody().readAllBytes();
             ConcurrentLinkedQueue<String> answers = claimAnswers.get(jobId);
             String answer = answers == null ? null : answers.poll();
             if ("silent".equals(answer)) {
@@ -117,7 +121,12 @@ public class StandInModelService implements QuarkusTestResourceLifecycleManager 
                 return;
             }
             int status = answer == null ? 200 : Integer.parseInt(answer);
-            respond(exchange, status, status == 200 ? "{\"proceed\":true,\"attempt\":1}" : "{}");
+            respond(
+                    exchange,
+                    status,
+                    status == 200
+                            ? "{\"claims\":[{\"jobId\":\"" + jobId + "\",\"proceed\":true,\"attempt\":1}]}"
+                            : "{}");
         } finally {
             exchange.close();
         }

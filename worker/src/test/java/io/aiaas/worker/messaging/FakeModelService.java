@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -54,6 +55,9 @@ public class FakeModelService implements QuarkusTestResourceLifecycleManager {
     static volatile FakeModelService instance;
 
     final List<Claim> claims = new CopyOnWriteArrayList<>();
+    /** Jobs whose claim reached this service (answered or held). */
+    final Set<String> claimRequested = ConcurrentHashMap.newKeySet();
+
     final List<JsonNode> heartbeats = new CopyOnWriteArrayList<>();
     final List<Released> releases = new CopyOnWriteArrayList<>();
     final AtomicInteger unauthorized = new AtomicInteger();
@@ -251,14 +255,19 @@ public class FakeModelService implements QuarkusTestResourceLifecycleManager {
     private void job(Exchange exchange) throws IOException {
         {
             String[] parts = exchange.path().split("/");
-            // /internal/v1/jobs/{jobId}/claim|release
-            if (!"POST".equals(exchange.method()) || parts.length != 6) {
+            // /internal/v1/jobs/claims, /internal/v1/jobs/{jobId}/release
+            boolean claims = parts.length == 5 && "claims".equals(parts[4]);
+            if (!"POST".equals(exchange.method()) || (parts.length != 6 && !claims)) {
                 respond(exchange, 404, "{}");
                 return;
             }
             Optional<InternalToken> token = authorize(exchange);
             if (token.isEmpty()) {
                 respond(exchange, 401, "{}");
+                return;
+            }
+            if (claims) {
+                claims(exchange, token.get());
                 return;
             }
             String jobId = parts[4];
@@ -268,38 +277,50 @@ public class FakeModelService implements QuarkusTestResourceLifecycleManager {
                 exchange.respond(204, null, Map.of(), new byte[0]);
                 return;
             }
-            if (!"claim".equals(parts[5])) {
-                respond(exchange, 404, "{}");
-                return;
-            }
+            respond(exchange, 404, "{}");
+        }
+    }
+
+    /** {@code POST /internal/v1/jobs/claims}: an answer per job, each held while its job's claims are held. */
+    private void claims(Exchange exchange, InternalToken token) throws IOException {
+        JsonNode body = Json.mapper().readTree(exchange.body);
+        String workerId = body.path("workerId").asText(null);
+        List<String> ids = new ArrayList<>();
+        body.path("jobs").forEach(id -> ids.add(id.asText()));
+        claimRequested.addAll(ids);
+        for (String jobId : ids) {
             CountDownLatch gate = claimGates.get(jobId);
             if (gate != null) {
                 await(gate);
             }
-            claims.add(new Claim(jobId, body.path("workerId").asText(null), token.get()));
+        }
+        ObjectNode answer = Json.mapper().createObjectNode();
+        var entries = answer.putArray("claims");
+        for (String jobId : ids) {
+            claims.add(new Claim(jobId, workerId, token));
+            ObjectNode entry = entries.addObject().put("jobId", jobId);
             JobRequest job = jobs.get(jobId);
             if (job == null) {
-                respond(exchange, 404, "{}");
-                return;
+                entry.put("proceed", false).put("attempt", 0).put("status", "unknown");
+                continue;
             }
             int attempt =
                     attempts.computeIfAbsent(jobId, k -> new AtomicInteger()).incrementAndGet();
-            ObjectNode answer = Json.mapper().createObjectNode();
-            answer.put("attempt", attempt);
+            entry.put("attempt", attempt);
             if (refused.contains(jobId)) {
-                answer.put("proceed", false).put("status", "cancelled");
+                entry.put("proceed", false).put("status", "cancelled");
             } else {
                 ObjectNode whole = Json.mapper().valueToTree(job);
                 Integer maxRuntime = maxRuntimes.get(jobId);
                 if (maxRuntime != null) {
                     whole.put("maxRuntimeSeconds", maxRuntime);
                 }
-                answer.put("proceed", true)
+                entry.put("proceed", true)
                         .put("leaseExpiresAt", Instant.now().plusSeconds(3).toString())
                         .set("job", whole);
             }
-            respond(exchange, 200, Json.write(answer));
         }
+        respond(exchange, 200, Json.write(answer));
     }
 
     private void heartbeat(Exchange exchange) throws IOException {

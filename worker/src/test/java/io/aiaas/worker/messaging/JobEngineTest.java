@@ -132,6 +132,8 @@ class JobEngineTest {
             JobRequest second = JobTopics.job("mdl_dense");
             CountDownLatch hold = modelService().holdClaims(first.jobId());
             RecordMetadata firstRecord = dispatch(first, "req_commit1", 0);
+            // The second record comes once the first's claim is on its way (one claim call would carry both).
+            awaitTrue(() -> modelService().claimRequested.contains(first.jobId()));
             RecordMetadata secondRecord = dispatch(second, "req_commit2", 0);
             awaitTrue(() -> statuses(second.jobId()).contains("succeeded"));
             Thread.sleep(500); // several commit intervals
