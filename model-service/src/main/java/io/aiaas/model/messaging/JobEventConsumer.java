@@ -70,7 +70,9 @@ public class JobEventConsumer {
                     d -> d.value().tenantId() == null ? "" : d.value().tenantId()));
             try {
                 batch.inSpan(() -> {
-                    QuarkusTransaction.requiringNew().run(() -> byTenant.forEach(d -> lifecycle.apply(d.value())));
+                    QuarkusTransaction.requiringNew()
+                            .run(() -> lifecycle.applyAll(
+                                    byTenant.stream().map(Delivery::value).toList()));
                     return null;
                 });
                 deliveries.forEach(batch::markDone);

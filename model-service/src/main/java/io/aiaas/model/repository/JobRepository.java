@@ -24,9 +24,12 @@ public class JobRepository implements PanacheRepositoryBase<Job, String> {
         return find("tenantId = ?1 and idempotencyKey = ?2", tenantId, key).firstResultOptional();
     }
 
-    /** A job locked until the transaction ends, for a worker's claim or event. */
+    /**
+     * A job locked until the transaction ends, for a worker's claim or event. A lookup by id, not a query: it flushes
+     * nothing, and a job this transaction already locked ({@link #lockAllForWorker}) costs no statement.
+     */
     public Optional<Job> lockForWorker(String jobId) {
-        return find("id", jobId).withLock(LockModeType.PESSIMISTIC_WRITE).firstResultOptional();
+        return Optional.ofNullable(getEntityManager().find(Job.class, jobId, LockModeType.PESSIMISTIC_WRITE));
     }
 
     /** The jobs of these ids that exist, locked in id order until the transaction ends (a worker's batch claim). */

@@ -20,6 +20,8 @@ public class JobViewRepository {
             + "(j.id, j.type, j.status, j.modelName, j.version, j.createdAt, j.startedAt, j.finishedAt, j.progress, %s,"
             + " j.error, j.usage) from Job j";
 
+    private static final String FIND = VIEW.formatted("j.result") + " where j.id = :id and j.tenantId = :tenant";
+
     /** Where a job's event stream starts: its status and the {@code seq} of its last event row. */
     public record StreamStart(String status, int eventSeq) {}
 
@@ -31,22 +33,27 @@ public class JobViewRepository {
 
     /** The tenant's job with its result. */
     public Optional<JobView> find(String tenantId, String jobId) {
-        return em.createQuery(VIEW.formatted("j.result") + " where j.id = :id and j.tenantId = :tenant", JobView.class)
+        // A list, not a stream: a stream opens a scrollable cursor, which costs more than this one-row read.
+        return em
+                .createQuery(FIND, JobView.class)
                 .setParameter("id", jobId)
                 .setParameter("tenant", tenantId)
-                .getResultStream()
+                .getResultList()
+                .stream()
                 .findFirst();
     }
 
     /** The tenant's job's status and last event seq, for its event stream. */
     public Optional<StreamStart> streamStart(String tenantId, String jobId) {
-        return em.createQuery(
+        return em
+                .createQuery(
                         "select new " + StreamStart.class.getName() + "(j.status, j.eventSeq) from "
                                 + Job.class.getSimpleName() + " j where j.id = :id and j.tenantId = :tenant",
                         StreamStart.class)
                 .setParameter("id", jobId)
                 .setParameter("tenant", tenantId)
-                .getResultStream()
+                .getResultList()
+                .stream()
                 .findFirst();
     }
 

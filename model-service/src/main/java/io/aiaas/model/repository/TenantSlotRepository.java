@@ -2,6 +2,7 @@ package io.aiaas.model.repository;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
+import jakarta.persistence.FlushModeType;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -52,6 +53,7 @@ public class TenantSlotRepository {
         List<Object[]> rows = em.createNativeQuery("SELECT tenant_id, concurrent_limit, in_use, suspended"
                         + " FROM tenant_slot WHERE tenant_id = ?1 FOR UPDATE")
                 .setParameter(1, tenantId)
+                .setFlushMode(FlushModeType.COMMIT) // reads this table alone: no entity needs flushing first
                 .getResultList();
         if (rows.isEmpty()) {
             return Optional.empty();
@@ -68,6 +70,7 @@ public class TenantSlotRepository {
                 .setParameter(1, tenantId)
                 .setParameter(2, delta)
                 .setParameter(3, now)
+                .setFlushMode(FlushModeType.COMMIT) // this table alone: no entity needs flushing first
                 .executeUpdate();
     }
 

@@ -20,6 +20,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
@@ -219,6 +220,22 @@ public class JobLifecycle {
                 "action=job.cancel target=job:%s tenantId=%s actor=%s requestId=%s",
                 job.id, tenantId, actor, requestId);
         return job;
+    }
+
+    /**
+     * Applies several events in one transaction, in the order given: their jobs are locked first, all at once and in
+     * id order (one statement, and the same order as batch claims, so the two cannot deadlock).
+     */
+    @Transactional
+    public void applyAll(List<JobEvent> events) {
+        TreeSet<String> ids = new TreeSet<>();
+        for (JobEvent event : events) {
+            if (event.jobId() != null) {
+                ids.add(event.jobId());
+            }
+        }
+        jobs.lockAllForWorker(ids);
+        events.forEach(this::apply);
     }
 
     /**
