@@ -1,7 +1,5 @@
 package io.aiaas.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import io.aiaas.common.json.Json;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -14,82 +12,43 @@ import io.vertx.core.http.RequestOptions;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
- * Closed-loop job clients: each submits a job through the gateway, waits until the job is {@code succeeded} as its
- * tenant sees it ({@code GET /v1/jobs/{id}}), then submits the next. Latency runs from sending the submission to the
- * answer that shows {@code succeeded}.
+ * Closed-loop job clients: each submits a job through the gateway, follows the job's event stream
+ * ({@code GET /v1/jobs/{id}/events}, as a tenant waiting for its job does) until the stream ends after the terminal
+ * status, then submits the next. Latency runs from sending the submission to the end of that stream, whose last status
+ * must be {@code succeeded}.
  *
- * <p>To learn when to look without polling every job (which would multiply the load being measured), the generator
- * reads {@code aiaas.job-events.v1} itself: a job's terminal event prompts one {@code GET}, repeated with a short
- * backoff (1 ms doubling to 16 ms) until model-service has applied the event. Written here rather than taken from a load tool for the reason
- * {@link LoadGenerator} gives.
+ * <p>A build without event streams (before issue 6) is polled instead ({@link Watch#POLL}). The stream is the
+ * product's way to learn that a job ended, and costs the platform one request per job whatever
+ * the job's duration; polling {@code GET /v1/jobs/{id}} instead made the reads themselves the load under measure (the
+ * slower the platform applied results, the more reads each job cost). Written here rather than taken from a load tool
+ * for the reason {@link LoadGenerator} gives.
  */
 final class JobLoad implements AutoCloseable {
-    private static final Set<String> TERMINAL = Set.of("succeeded", "failed", "cancelled");
     private static final int MAX_SAMPLES = 1 << 20;
+
+    /** How a client learns that its job ended. */
+    enum Watch {
+        /** Follows {@code GET /v1/jobs/{id}/events} to its end. */
+        EVENTS,
+        /**
+         * Reads {@code GET /v1/jobs/{id}} after 1, 2, 4, 8, then every 16 ms: for builds without event streams (the
+         * build before issue 6).
+         */
+        POLL
+    }
 
     private final Vertx vertx =
             Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1));
-    /** Job id → completed with its terminal status when its terminal event is read. */
-    private final Map<String, CompletableFuture<String>> terminal = new ConcurrentHashMap<>();
+    private final Watch watch;
 
-    private final KafkaConsumer<String, String> consumer;
-    private final Thread reader;
-    private volatile boolean reading = true;
-
-    JobLoad(String kafkaBootstrap) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafkaBootstrap);
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, "aiaas-bench-" + System.nanoTime());
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        consumer = new KafkaConsumer<>(props);
-        consumer.subscribe(List.of("aiaas.job-events.v1"));
-        // the subscription's partitions are assigned before the first job is submitted
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (consumer.assignment().isEmpty() && System.nanoTime() < until) {
-            consumer.poll(Duration.ofMillis(100));
-        }
-        reader = new Thread(this::read, "bench-job-events");
-        reader.setDaemon(true);
-        reader.start();
-    }
-
-    private void read() {
-        try {
-            while (reading) {
-                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(50))) {
-                    try {
-                        JsonNode event = Json.mapper().readTree(record.value());
-                        String status = event.path("status").asText();
-                        if (TERMINAL.contains(status)) {
-                            terminal.computeIfAbsent(event.path("jobId").asText(), id -> new CompletableFuture<>())
-                                    .complete(status);
-                        }
-                    } catch (Exception e) {
-                        // not an event of ours to measure
-                    }
-                }
-            }
-        } finally {
-            consumer.close(Duration.ofSeconds(2));
-        }
+    JobLoad(Watch watch) {
+        this.watch = watch;
     }
 
     /** Runs {@code clients} clients for {@code warmup} (not counted), then {@code measure}. */
@@ -105,13 +64,13 @@ final class JobLoad implements AutoCloseable {
                         .setTcpNoDelay(true)
                         .setConnectTimeout(5_000)
                         .setIdleTimeout(60),
-                new PoolOptions().setHttp1MaxSize(clients).setMaxWaitQueueSize(clients * 4));
+                // a submission and a stream per client at most
+                new PoolOptions().setHttp1MaxSize(clients * 2).setMaxWaitQueueSize(clients * 4));
         Step step = new Step(http, apiKey, Buffer.buffer(job));
         long start = System.nanoTime();
         step.measureFrom = start + warmup.toNanos();
         step.measureUntil = step.measureFrom + measure.toNanos();
         Context context = vertx.getOrCreateContext();
-        step.context = context;
         context.runOnContext(ignored -> {
             for (int i = 0; i < clients; i++) {
                 step.submit();
@@ -133,7 +92,6 @@ final class JobLoad implements AutoCloseable {
         final long[] samples = new long[MAX_SAMPLES];
         final Map<Integer, Long> statuses = new TreeMap<>();
         final CompletableFuture<Void> drained = new CompletableFuture<>();
-        Context context;
         long measureFrom;
         long measureUntil;
         int kept;
@@ -171,16 +129,38 @@ final class JobLoad implements AutoCloseable {
                         }
                         if (jobId == null) {
                             end(sent, -1);
-                            return;
+                        } else if (watch == Watch.EVENTS) {
+                            follow(jobId, sent);
+                        } else {
+                            poll(jobId, sent, 0);
                         }
-                        String id = jobId;
-                        terminal.computeIfAbsent(id, k -> new CompletableFuture<>())
-                                .whenComplete((status, failure) -> context.runOnContext(v -> look(id, sent, 0)));
                     });
         }
 
-        /** Reads the job as its tenant does until it shows a terminal status (the event may be applied later). */
-        void look(String jobId, long sent, int tries) {
+        /** Reads the job's event stream to its end; the last status event tells how the job ended. */
+        void follow(String jobId, long sent) {
+            RequestOptions options = new RequestOptions()
+                    .setMethod(HttpMethod.GET)
+                    .setURI("/v1/jobs/" + jobId + "/events")
+                    .addHeader("Authorization", authorization)
+                    .addHeader("Accept", "text/event-stream");
+            http.request(options)
+                    .compose(request -> request.send())
+                    .compose(response -> response.body().map(b -> response.statusCode() == 200 ? b : null))
+                    .onComplete(answer -> {
+                        if (answer.failed() || answer.result() == null) {
+                            end(sent, -2);
+                            return;
+                        }
+                        String stream = answer.result().toString();
+                        int last = stream.lastIndexOf("event:status");
+                        boolean succeeded = last >= 0 && stream.indexOf("\"succeeded\"", last) > 0;
+                        end(sent, succeeded ? 200 : -3);
+                    });
+        }
+
+        /** Reads the job until it shows a terminal status. */
+        void poll(String jobId, long sent, int tries) {
             RequestOptions options = new RequestOptions()
                     .setMethod(HttpMethod.GET)
                     .setURI("/v1/jobs/" + jobId)
@@ -193,16 +173,11 @@ final class JobLoad implements AutoCloseable {
                                 ? new io.vertx.core.json.JsonObject(answer.result()).getString("status", "")
                                 : "";
                         if (status.equals("succeeded")) {
-                            terminal.remove(jobId);
                             end(sent, 200);
-                        } else if (TERMINAL.contains(status) || tries > 2_000) {
-                            terminal.remove(jobId);
-                            end(sent, -2);
+                        } else if (status.equals("failed") || status.equals("cancelled") || tries > 2_000) {
+                            end(sent, -3);
                         } else {
-                            // Not applied yet: look again after 1, 2, 4, 8, then every 16 ms. A fixed 1 ms made
-                            // every slow apply cost hundreds of reads, and the reads slowed the applies further.
-                            long delay = 1L << Math.min(tries, 4);
-                            vertx.setTimer(delay, t -> look(jobId, sent, tries + 1));
+                            vertx.setTimer(1L << Math.min(tries, 4), t -> poll(jobId, sent, tries + 1));
                         }
                     });
         }
@@ -227,8 +202,6 @@ final class JobLoad implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        reading = false;
-        reader.join(5_000);
         vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 }

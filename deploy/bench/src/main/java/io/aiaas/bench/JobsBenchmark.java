@@ -74,7 +74,8 @@ final class JobsBenchmark implements Callable<Integer> {
         for (var build : builds.entrySet()) {
             BenchMain.log("starting the " + build.getKey() + " build from " + build.getValue());
             try (BenchPlatform platform = BenchPlatform.start(build.getKey(), build.getValue());
-                    JobLoad load = new JobLoad(platform.runtime.kafkaBootstrap())) {
+                    JobLoad load =
+                            new JobLoad(build.getKey().equals("before") ? JobLoad.Watch.POLL : JobLoad.Watch.EVENTS)) {
                 step(load, platform, 16, Duration.ofSeconds(jitWarmup), null);
                 for (int n : clients) {
                     step(load, platform, n, Duration.ofSeconds(seconds), rows);
@@ -85,8 +86,10 @@ final class JobsBenchmark implements Callable<Integer> {
                 "Jobs: inline inference end to end",
                 "./aiaas-bench jobs" + (before == null ? "" : " --before <earlier build>") + " --seconds " + seconds);
         report.paragraph("Closed loop through the gateway: each client submits `POST /v1/jobs` (inline inference of one"
-                + " row of the 4→3 dense model), waits until `GET /v1/jobs/{id}` shows `succeeded`, then submits the"
-                + " next. Latency is from sending the submission to that answer. One worker, the plan's "
+                + " row of the 4→3 dense model), follows the job's event stream (`GET /v1/jobs/{id}/events`) until it"
+                + " ends after the status `succeeded`, then submits the next. Latency is from sending the submission to"
+                + " the end of that stream. The earlier build has no event streams: its clients read"
+                + " `GET /v1/jobs/{id}` after 1, 2, 4, 8, then every 16 ms until it shows `succeeded`. One worker, the plan's "
                 + "`concurrentJobs` (1,000) does not bind. Each build first runs " + jitWarmup
                 + " s at 16 clients, then each row has " + warmup + " s of warm-up and " + seconds + " s measured.");
         List<List<String>> table = new ArrayList<>();

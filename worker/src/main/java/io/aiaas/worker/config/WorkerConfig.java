@@ -121,10 +121,12 @@ public interface WorkerConfig {
         int training();
 
         /**
-         * Jobs of each kind that may wait for a thread beyond those running, as a multiple of the concurrency; when
-         * they are all taken the intake pauses its partitions (other workers take the records meanwhile).
+         * Inference jobs that may be claimed and wait for a thread beyond those running, as a multiple of the
+         * concurrency; when they are all taken the intake pauses its partitions (other workers take the records
+         * meanwhile). Inline jobs run in milliseconds, so enough of them must be under way to cover a claim's round
+         * trip: with 1, two threads held four jobs and the worker idled between claims. Training jobs never wait.
          */
-        @WithDefault("1")
+        @WithDefault("16")
         int queueFactor();
     }
 
