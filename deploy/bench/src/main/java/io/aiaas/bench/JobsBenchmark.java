@@ -4,7 +4,14 @@ import io.aiaas.common.archive.SavedModelArchive;
 import io.aiaas.infra.fixtures.DenseSavedModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -58,7 +65,7 @@ final class JobsBenchmark implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "target/bench/jobs.md", description = "Where the Markdown results go.")
     Path out;
 
-    private record Row(String build, LoadGenerator.Result result) {}
+    private record Row(String build, LoadGenerator.Result result, String stages) {}
 
     @Override
     public Integer call() throws Exception {
@@ -101,9 +108,10 @@ final class JobsBenchmark implements Callable<Integer> {
                     Report.number(r.throughput(), 0),
                     Report.number(r.percentileMillis(50), 1),
                     Report.number(r.percentileMillis(99), 1),
-                    Long.toString(r.failed())));
+                    Long.toString(r.failed()),
+                    row.stages));
         }
-        report.table(List.of("build", "clients", "jobs/s", "p50 ms", "p99 ms", "failed"), table);
+        report.table(List.of("build", "clients", "jobs/s", "p50 ms", "p99 ms", "failed", "stage medians (ms)"), table);
         report.paragraph(String.format(
                 "**In-process baseline** (TensorFlow Java alone, this JVM, the same model, batch 1, one thread): "
                         + "%.3f ms per run (p50), %,.0f runs/s.",
@@ -116,8 +124,10 @@ final class JobsBenchmark implements Callable<Integer> {
     }
 
     private void step(JobLoad load, BenchPlatform platform, int n, Duration measured, List<Row> rows) throws Exception {
+        Instant from = Instant.now().plusSeconds(warmup);
         LoadGenerator.Result result =
                 load.run(platform.gatewayUrl(), platform.apiKey, JOB, n, Duration.ofSeconds(warmup), measured);
+        String stages = stages(platform, from, from.plus(measured));
         BenchMain.log(String.format(
                 "%s%s jobs %d clients: %.0f/s p50 %.1f ms p99 %.1f ms, %d failed %s",
                 rows == null ? "(warm-up) " : "",
@@ -128,8 +138,45 @@ final class JobsBenchmark implements Callable<Integer> {
                 result.percentileMillis(99),
                 result.failed(),
                 result.statuses()));
+        BenchMain.log("  stage medians: " + stages);
         if (rows != null) {
-            rows.add(new Row(platform.label, result));
+            rows.add(new Row(platform.label, result, stages));
+        }
+    }
+
+    /**
+     * Median milliseconds of each stage of the jobs submitted in {@code [from, to)}, from the job rows' own times:
+     * created → dispatched (scheduler), dispatched → started (outbox relay, Kafka, worker intake, claim), started →
+     * finished (the worker's run, as its result event says), finished → applied (the results transaction, Kafka,
+     * model-service's apply). Builds before issue 6 keep no dispatch time: "n/a".
+     */
+    private static String stages(BenchPlatform platform, Instant from, Instant to) {
+        var postgres = platform.runtime.postgres().orElse(null);
+        if (postgres == null) {
+            return "n/a";
+        }
+        String median = "percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM %s - %s) * 1000)";
+        String sql = "SELECT " + median.formatted("dispatched_at", "created_at") + ", "
+                + median.formatted("started_at", "dispatched_at") + ", " + median.formatted("finished_at", "started_at")
+                + ", " + median.formatted("updated_at", "finished_at") + " FROM model.job WHERE status = 'succeeded'"
+                + " AND created_at >= ? AND created_at < ?";
+        try (Connection c = DriverManager.getConnection(postgres.jdbcUrl(), postgres.username(), postgres.password());
+                PreparedStatement statement = c.prepareStatement(sql)) {
+            statement.setTimestamp(1, Timestamp.from(from));
+            statement.setTimestamp(2, Timestamp.from(to));
+            try (ResultSet rs = statement.executeQuery()) {
+                rs.next();
+                String[] names = {"dispatch", "claim", "run", "apply"};
+                List<String> parts = new ArrayList<>();
+                for (int i = 0; i < names.length; i++) {
+                    Object value = rs.getObject(i + 1);
+                    parts.add(names[i] + " "
+                            + (value == null ? "n/a" : String.format("%.0f", ((Number) value).doubleValue())));
+                }
+                return String.join(", ", parts);
+            }
+        } catch (SQLException e) {
+            return "n/a";
         }
     }
 
