@@ -31,9 +31,16 @@ public final class CsvDatasetReader implements AutoCloseable {
     private long label;
     private boolean ended;
 
+    /** The longest line read, in characters: a line is held whole while it is checked. */
+    public static final int MAX_LINE_CHARS = 16 * 1024 * 1024;
+
     /** Reads and checks the header; {@code labelColumn} must be one of its names. */
     public CsvDatasetReader(Reader source, String labelColumn) throws IOException {
-        this.in = source instanceof BufferedReader b ? b : new BufferedReader(source, 64 * 1024);
+        this(source, labelColumn, MAX_LINE_CHARS);
+    }
+
+    CsvDatasetReader(Reader source, String labelColumn, int maxLineChars) throws IOException {
+        this.in = new BufferedReader(new LineBound(source, maxLineChars), 64 * 1024);
         this.labelColumn = labelColumn;
         String first = in.readLine();
         if (first == null || first.isBlank()) {
@@ -252,5 +259,35 @@ public final class CsvDatasetReader implements AutoCloseable {
     @Override
     public void close() throws IOException {
         in.close();
+    }
+
+    /** Refuses a line longer than the bound before it is held whole (a file of one endless line). */
+    private final class LineBound extends java.io.FilterReader {
+        private final int max;
+        private int sinceNewline;
+
+        LineBound(Reader in, int max) {
+            super(in);
+            this.max = max;
+        }
+
+        @Override
+        public int read() throws IOException {
+            char[] one = new char[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0];
+        }
+
+        @Override
+        public int read(char[] buf, int off, int len) throws IOException {
+            int n = super.read(buf, off, len);
+            for (int i = off; i < off + n; i++) {
+                if (buf[i] == '\n') {
+                    sinceNewline = 0;
+                } else if (++sinceNewline > max) {
+                    throw new CsvFormatException(line + 1, "the line is longer than " + max + " characters");
+                }
+            }
+            return n;
+        }
     }
 }

@@ -56,6 +56,20 @@ class CsvDatasetReaderTest {
         assertLine(2, "a,y\n\"1\"x,2\n", "y"); // text after a quoted cell
     }
 
+    @Test
+    void aLineLongerThanTheBoundIsRefusedBeforeItIsHeld() {
+        String csv = "a,y\n1,2\n" + "1".repeat(5_000) + ",2\n";
+        CsvFormatException e = assertThrows(CsvFormatException.class, () -> {
+            try (CsvDatasetReader reader = new CsvDatasetReader(new StringReader(csv), "y", 1_000)) {
+                float[] row = new float[1];
+                while (reader.next(row)) {
+                    // read to the end
+                }
+            }
+        });
+        assertTrue(e.getMessage().contains("longer than 1000"), e.getMessage());
+    }
+
     private static void assertLine(long line, String csv, String label) {
         CsvFormatException e = assertThrows(CsvFormatException.class, () -> {
             try (CsvDatasetReader reader = new CsvDatasetReader(new StringReader(csv), label)) {
