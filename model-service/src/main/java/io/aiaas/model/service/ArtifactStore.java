@@ -80,6 +80,23 @@ public class ArtifactStore {
         return root.relativize(target).toString();
     }
 
+    /** Moves a staged dataset CSV to its place; returns its path relative to the artifact directory. */
+    public String placeDataset(Staged staged, String tenantId, String datasetId) throws IOException {
+        Path target = datasetFile(tenantId, datasetId);
+        Files.createDirectories(target.getParent());
+        try {
+            Files.move(staged.file(), target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(staged.file(), target, StandardCopyOption.REPLACE_EXISTING);
+        }
+        return root.relativize(target).toString();
+    }
+
+    /** {@code <artifact-dir>/<tenant>/datasets/<id>.csv} (model ids never read "datasets"). */
+    public Path datasetFile(String tenantId, String datasetId) {
+        return root.resolve(tenantId).resolve("datasets").resolve(datasetId + ".csv");
+    }
+
     public Path resolve(String relativePath) {
         Path p = root.resolve(relativePath).normalize();
         if (!p.startsWith(root)) {
