@@ -6,21 +6,27 @@ import io.aiaas.common.events.JobStatus;
 import io.aiaas.common.events.JobType;
 import io.aiaas.common.id.Ids;
 import io.aiaas.common.json.Json;
+import io.aiaas.common.oip.Datatype;
 import io.aiaas.common.oip.InferenceRequest;
 import io.aiaas.common.oip.InvalidInputException;
 import io.aiaas.common.oip.Signature;
 import io.aiaas.common.oip.SignatureInputs;
+import io.aiaas.common.oip.TensorSpec;
+import io.aiaas.common.plan.PlanLimits;
 import io.aiaas.model.config.ModelServiceConfig;
+import io.aiaas.model.domain.Dataset;
 import io.aiaas.model.domain.Job;
 import io.aiaas.model.domain.Model;
 import io.aiaas.model.domain.ModelAlias;
 import io.aiaas.model.domain.ModelVersion;
+import io.aiaas.model.repository.DatasetRepository;
 import io.aiaas.model.repository.ModelAliasRepository;
 import io.aiaas.model.repository.ModelRepository;
 import io.aiaas.model.repository.ModelVersionRepository;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -35,21 +41,29 @@ public class JobAdmission {
     private final ModelRepository models;
     private final ModelVersionRepository versions;
     private final ModelAliasRepository aliases;
+    private final DatasetRepository datasets;
     private final ModelServiceConfig config;
 
     public JobAdmission(
             ModelRepository models,
             ModelVersionRepository versions,
             ModelAliasRepository aliases,
+            DatasetRepository datasets,
             ModelServiceConfig config) {
         this.models = models;
         this.versions = versions;
         this.aliases = aliases;
+        this.datasets = datasets;
         this.config = config;
     }
 
+    /** Rows per chunk of a batch job when its {@code parameters.chunk_rows} gives none. */
+    public static final int DEFAULT_CHUNK_ROWS = 256;
+    /** The most rows a batch chunk may hold. */
+    public static final int MAX_CHUNK_ROWS = 65_536;
+
     /** The job as it will be stored ({@code queued}, not yet dispatched), or the 4xx that refuses it. */
-    public Job admit(String tenantId, JobSubmission request, String requestId) {
+    public Job admit(String tenantId, Optional<PlanLimits> plan, JobSubmission request, String requestId) {
         if (request.type() == null) {
             throw ApiException.badRequest("Field 'type' is required.");
         }
@@ -63,11 +77,15 @@ public class JobAdmission {
         if (type == JobType.TRAINING) {
             throw ApiException.unprocessable("Training jobs are not supported yet.");
         }
-        if (request.dataset() != null) {
-            throw ApiException.unprocessable("Batch inference jobs are not supported yet.");
-        }
         if (request.spec() != null) {
             throw ApiException.unprocessable("'spec' belongs to training jobs; an inference job takes none.");
+        }
+        if (request.dataset() != null) {
+            if (request.inputs() != null) {
+                throw ApiException.unprocessable(
+                        "Give either 'inputs' (inline inference) or 'dataset' (batch inference), not both.");
+            }
+            return batchInference(tenantId, plan, request, requestId);
         }
         if (request.inputs() == null || request.inputs().isEmpty()) {
             throw ApiException.badRequest("An inline inference job needs 'inputs'.");
@@ -136,6 +154,122 @@ public class JobAdmission {
         job.createdAt = now;
         job.updatedAt = now;
         return job;
+    }
+
+    /**
+     * Batch inference: each row of the tenant's dataset (its features in header order, the label left out) is fed to
+     * the signature's single input, in chunks of {@code parameters.chunk_rows} rows.
+     */
+    private Job batchInference(String tenantId, Optional<PlanLimits> plan, JobSubmission request, String requestId) {
+        if (request.version() != null && request.alias() != null) {
+            throw ApiException.unprocessable("Name either 'version' or 'alias', not both.");
+        }
+        Dataset dataset = datasets.findOwned(tenantId, request.dataset())
+                .orElseThrow(() -> ApiException.notFound("No dataset '" + request.dataset() + "'."));
+        Model model = models.findVisible(tenantId, request.model())
+                .orElseThrow(() -> ApiException.notFound("No model named '" + request.model() + "'."));
+        ModelVersion version = resolveVersion(model, request);
+        SortedMap<String, Signature> signatures = version.signatureMap();
+        String signatureName;
+        try {
+            signatureName = Signature.choose(signatures, signatureName(request));
+        } catch (InvalidInputException e) {
+            throw ApiException.unprocessable(e.getMessage());
+        }
+        Signature signature = signatures.get(signatureName);
+        if (signature.inputs().size() != 1) {
+            throw ApiException.unprocessable(
+                    "Batch inference feeds each row to the signature's single input;" + " signature '" + signatureName
+                            + "' has " + signature.inputs().size() + " inputs.");
+        }
+        TensorSpec input = signature.inputs().get(0);
+        if (input.datatype() != Datatype.FP32 && input.datatype() != Datatype.FP64) {
+            throw ApiException.unprocessable("Batch inference feeds numbers as FP32 or FP64; input '" + input.name()
+                    + "' takes " + input.datatype() + ".");
+        }
+        if (!takesRowsOf(input, dataset.features)) {
+            throw ApiException.unprocessable("Input '" + input.name() + "' takes shape " + input.shape()
+                    + "; each row of dataset '" + dataset.id + "' has " + dataset.features + " features.");
+        }
+        long maxRows = plan.map(PlanLimits::maxBatchRows).orElse(Long.MAX_VALUE);
+        if (dataset.rows > maxRows) {
+            throw ApiException.unprocessable(
+                    "The dataset's " + dataset.rows + " rows exceed the plan's maxBatchRows (" + maxRows + ").");
+        }
+        Map<String, Object> parameters = new LinkedHashMap<>();
+        if (request.parameters() != null) {
+            parameters.putAll(request.parameters());
+        }
+        parameters.put("signature_name", signatureName);
+        parameters.put("chunk_rows", chunkRows(parameters.get("chunk_rows")));
+        Instant now = ModelCatalogue.now();
+        Job job = new Job();
+        job.id = Ids.newId(Ids.JOB);
+        JobRequest jobRequest = new JobRequest(
+                job.id,
+                tenantId,
+                JobType.INFERENCE,
+                model.name,
+                model.id,
+                version.version,
+                signatureName,
+                new InferenceRequest(job.id, parameters, null, null),
+                dataset.id,
+                null,
+                config.jobs().maxAttempts(),
+                requestId,
+                now,
+                effectiveRuntime(request.maxRuntimeSeconds()));
+        job.request = Json.write(jobRequest);
+        job.tenantId = tenantId;
+        job.type = JobType.INFERENCE.wire();
+        job.status = JobStatus.QUEUED.wire();
+        job.modelName = model.name;
+        job.modelId = model.id;
+        job.version = version.version;
+        job.signature = signatureName;
+        job.attempt = 0;
+        job.maxAttempts = config.jobs().maxAttempts();
+        job.requestId = requestId;
+        job.maxRuntimeSeconds = request.maxRuntimeSeconds() == null ? null : jobRequest.maxRuntimeSeconds();
+        job.createdAt = now;
+        job.updatedAt = now;
+        return job;
+    }
+
+    /**
+     * Whether a row of {@code features} numbers fits the input: a free first (batch) dimension and fixed others whose
+     * product is the feature count (a row fills an image input in row-major order), or an unknown rank.
+     */
+    static boolean takesRowsOf(TensorSpec input, int features) {
+        List<Long> shape = input.shape();
+        if (shape == null) {
+            return true;
+        }
+        if (shape.isEmpty() || shape.get(0) >= 0) {
+            return false;
+        }
+        long product = 1;
+        for (int i = 1; i < shape.size(); i++) {
+            if (shape.get(i) < 0) {
+                return false;
+            }
+            product *= shape.get(i);
+        }
+        return product == features;
+    }
+
+    private static int chunkRows(Object given) {
+        if (given == null) {
+            return DEFAULT_CHUNK_ROWS;
+        }
+        if (given instanceof Number n
+                && n.doubleValue() == Math.rint(n.doubleValue())
+                && n.longValue() >= 1
+                && n.longValue() <= MAX_CHUNK_ROWS) {
+            return n.intValue();
+        }
+        throw ApiException.unprocessable("'parameters.chunk_rows' is a whole number from 1 to " + MAX_CHUNK_ROWS + ".");
     }
 
     /** The tenant's bound capped by the platform's; the platform's when the tenant gives none. */

@@ -67,20 +67,26 @@ public class JobDispatcher {
         Job job;
         try {
             job = QuarkusTransaction.requiringNew()
-                    .call(() -> accept(tenantId, limit, request, idempotencyKey, requestId));
+                    .call(() -> accept(tenantId, plan, limit, request, idempotencyKey, requestId));
         } catch (RuntimeException e) {
             if (idempotencyKey == null || !DatabaseFailures.isUniqueViolation(e)) {
                 throw e;
             }
             // A concurrent submission with the same key committed first: this one is its replay (or a 409).
             job = QuarkusTransaction.requiringNew()
-                    .call(() -> accept(tenantId, limit, request, idempotencyKey, requestId));
+                    .call(() -> accept(tenantId, plan, limit, request, idempotencyKey, requestId));
         }
         scheduler.wake();
         return job;
     }
 
-    private Job accept(String tenantId, int limit, JobSubmission request, String idempotencyKey, String requestId) {
+    private Job accept(
+            String tenantId,
+            Optional<PlanLimits> plan,
+            int limit,
+            JobSubmission request,
+            String idempotencyKey,
+            String requestId) {
         if (request == null) {
             throw ApiException.badRequest("A JSON body is required.");
         }
@@ -91,7 +97,7 @@ public class JobDispatcher {
                 return replay(earlier.get(), requestHash);
             }
         }
-        Job job = admission.admit(tenantId, request, requestId);
+        Job job = admission.admit(tenantId, plan, request, requestId);
         job.idempotencyKey = idempotencyKey;
         job.requestHash = requestHash;
         job.concurrentLimit = limit;
