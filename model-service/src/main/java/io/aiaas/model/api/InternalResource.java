@@ -12,6 +12,7 @@ import io.aiaas.model.api.WorkerBodies.HeartbeatRequest;
 import io.aiaas.model.api.WorkerBodies.HeartbeatResponse;
 import io.aiaas.model.service.ArtifactDownloads;
 import io.aiaas.model.service.ClaimDecision;
+import io.aiaas.model.service.DatasetCatalogue;
 import io.aiaas.model.service.JobLifecycle;
 import io.aiaas.model.service.WorkerFleet;
 import jakarta.ws.rs.Consumes;
@@ -41,13 +42,19 @@ public class InternalResource {
     private final JobLifecycle lifecycle;
     private final ArtifactDownloads artifacts;
     private final WorkerFleet fleet;
+    private final DatasetCatalogue datasets;
 
     public InternalResource(
-            CallerContext caller, JobLifecycle lifecycle, ArtifactDownloads artifacts, WorkerFleet fleet) {
+            CallerContext caller,
+            JobLifecycle lifecycle,
+            ArtifactDownloads artifacts,
+            WorkerFleet fleet,
+            DatasetCatalogue datasets) {
         this.caller = caller;
         this.lifecycle = lifecycle;
         this.artifacts = artifacts;
         this.fleet = fleet;
+        this.datasets = datasets;
     }
 
     @POST
@@ -141,6 +148,26 @@ public class InternalResource {
                 artifacts.find(caller.token().tid(), modelId, PathParams.version(version));
         return Response.ok(artifact.file().toFile(), artifact.contentType())
                 .header(SHA256_HEADER, artifact.sha256())
+                .build();
+    }
+
+    /**
+     * A dataset's stored CSV, for the worker that runs a batch job over it. The worker acts for the dataset's tenant
+     * (its token's {@code tid}); another tenant's dataset, or a token without a tenant, is a 404.
+     */
+    @GET
+    @Path("datasets/{id}")
+    @Operation(hidden = true)
+    @Produces("text/csv")
+    public Response dataset(@PathParam("id") String id) {
+        caller.requireService(InternalToken.ISSUER_WORKER);
+        String tenant = caller.token().tid();
+        if (tenant == null) {
+            throw ApiException.notFound("No dataset '" + id + "'.");
+        }
+        DatasetCatalogue.Stored stored = datasets.stored(tenant, id);
+        return Response.ok(stored.file().toFile(), "text/csv")
+                .header(SHA256_HEADER, stored.sha256())
                 .build();
     }
 }

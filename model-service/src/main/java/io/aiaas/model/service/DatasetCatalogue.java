@@ -46,6 +46,20 @@ public class DatasetCatalogue {
         return datasets.findOwned(tenantId, id).orElseThrow(() -> notFound(id));
     }
 
+    /** A dataset's stored CSV and its SHA-256. */
+    public record Stored(Path file, String sha256) {}
+
+    /** The tenant's dataset's file, for the worker of a batch job; 404 for another tenant's. */
+    @Transactional
+    public Stored stored(String tenantId, String id) {
+        Dataset dataset = datasets.findOwned(tenantId, id).orElseThrow(() -> notFound(id));
+        Path file = store.resolve(dataset.path);
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalStateException("the file of dataset " + id + " is missing");
+        }
+        return new Stored(file, dataset.sha256);
+    }
+
     /** Deletes the dataset and its file; 409 while a queued or running job reads it. */
     public void delete(String tenantId, String id, String actor, String requestId) {
         Path file = io.quarkus.narayana.jta.QuarkusTransaction.requiringNew().call(() -> {

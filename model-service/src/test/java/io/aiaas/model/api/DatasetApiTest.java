@@ -99,6 +99,19 @@ class DatasetApiTest extends ApiTestSupport {
                 .then()
                 .statusCode(403);
 
+        // The worker of a batch job reads the stored CSV, acting for the dataset's tenant only.
+        byte[] served = as(Tokens.worker(tenant))
+                .get("/internal/v1/datasets/" + id)
+                .then()
+                .statusCode(200)
+                .header("X-Artifact-Sha256", equalTo(sha256(text.getBytes(StandardCharsets.UTF_8))))
+                .extract()
+                .asByteArray();
+        assertEquals(text, new String(served, StandardCharsets.UTF_8));
+        as(Tokens.worker(other)).get("/internal/v1/datasets/" + id).then().statusCode(404);
+        as(Tokens.worker(null)).get("/internal/v1/datasets/" + id).then().statusCode(404);
+        as(Tokens.tenant(tenant)).get("/internal/v1/datasets/" + id).then().statusCode(403);
+
         as(Tokens.tenant(tenant)).delete("/v1/datasets/" + id).then().statusCode(204);
         assertFalse(Files.exists(file));
         as(Tokens.tenant(tenant)).get("/v1/datasets/" + id).then().statusCode(404);
