@@ -14,6 +14,7 @@ import io.aiaas.model.service.ArtifactDownloads;
 import io.aiaas.model.service.ClaimDecision;
 import io.aiaas.model.service.DatasetCatalogue;
 import io.aiaas.model.service.JobLifecycle;
+import io.aiaas.model.service.JobOutputs;
 import io.aiaas.model.service.WorkerFleet;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -22,8 +23,11 @@ import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -43,18 +47,21 @@ public class InternalResource {
     private final ArtifactDownloads artifacts;
     private final WorkerFleet fleet;
     private final DatasetCatalogue datasets;
+    private final JobOutputs outputs;
 
     public InternalResource(
             CallerContext caller,
             JobLifecycle lifecycle,
             ArtifactDownloads artifacts,
             WorkerFleet fleet,
-            DatasetCatalogue datasets) {
+            DatasetCatalogue datasets,
+            JobOutputs outputs) {
         this.caller = caller;
         this.lifecycle = lifecycle;
         this.artifacts = artifacts;
         this.fleet = fleet;
         this.datasets = datasets;
+        this.outputs = outputs;
     }
 
     @POST
@@ -169,5 +176,29 @@ public class InternalResource {
         return Response.ok(stored.file().toFile(), "text/csv")
                 .header(SHA256_HEADER, stored.sha256())
                 .build();
+    }
+
+    /**
+     * A part of a batch job's output: the NDJSON lines of rows {@code [from, to)}, from the worker holding the job's
+     * lease for {@code attempt}; it must start where the stored rows end (409 otherwise).
+     */
+    @PUT
+    @Path("jobs/{id}/output")
+    @Operation(hidden = true)
+    @Consumes(MediaType.WILDCARD)
+    @Produces(MediaType.APPLICATION_JSON)
+    public JobOutputs.Stored output(
+            @PathParam("id") String jobId,
+            @QueryParam("workerId") String workerId,
+            @QueryParam("attempt") Integer attempt,
+            @QueryParam("from") Long from,
+            @QueryParam("to") Long to,
+            InputStream body)
+            throws IOException {
+        caller.requireService(InternalToken.ISSUER_WORKER);
+        if (attempt == null || from == null || to == null) {
+            throw ApiException.badRequest("Query parameters 'workerId', 'attempt', 'from' and 'to' are required.");
+        }
+        return outputs.add(jobId, caller.token().tid(), workerId, attempt, from, to, body);
     }
 }

@@ -193,14 +193,20 @@ public final class JobBodies {
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record ClaimResponse(
-            boolean proceed, int attempt, Instant leaseExpiresAt, @JsonRawValue String job, String status) {
+            boolean proceed,
+            int attempt,
+            Instant leaseExpiresAt,
+            @JsonRawValue String job,
+            String status,
+            @JsonRawValue String checkpoint) {
         static ClaimResponse of(ClaimDecision decision) {
             return new ClaimResponse(
                     decision.proceed(),
                     decision.attempt(),
                     decision.leaseExpiresAt(),
                     decision.request(),
-                    decision.status());
+                    decision.status(),
+                    decision.checkpoint());
         }
     }
 
@@ -218,7 +224,8 @@ public final class JobBodies {
                 int attempt,
                 Instant leaseExpiresAt,
                 @JsonRawValue String job,
-                String status) {
+                String status,
+                @JsonRawValue String checkpoint) {
             static Entry of(String jobId, ClaimDecision decision) {
                 return new Entry(
                         jobId,
@@ -226,7 +233,8 @@ public final class JobBodies {
                         decision.attempt(),
                         decision.leaseExpiresAt(),
                         decision.request(),
-                        decision.status());
+                        decision.status(),
+                        decision.checkpoint());
             }
         }
     }

@@ -49,6 +49,11 @@ public class Job {
     @JdbcTypeCode(SqlTypes.JSON)
     public String progress;
 
+    /** Where a rerun resumes: for a batch job {@code {"rows": n}}, the rows whose output is stored. */
+    @JdbcTypeCode(SqlTypes.JSON)
+    @Column(columnDefinition = "jsonb")
+    public String checkpoint;
+
     @JdbcTypeCode(SqlTypes.JSON)
     public String result;
 

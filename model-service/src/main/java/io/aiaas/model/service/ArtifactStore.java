@@ -92,6 +92,23 @@ public class ArtifactStore {
         return root.relativize(target).toString();
     }
 
+    /** Moves a staged output part of a batch job to its place (replacing a part of a lapsed attempt); relative path. */
+    public String placeOutput(Staged staged, String tenantId, String jobId, long fromRow) throws IOException {
+        Path target = outputDir(tenantId, jobId).resolve("part-" + fromRow + ".ndjson");
+        Files.createDirectories(target.getParent());
+        try {
+            Files.move(staged.file(), target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(staged.file(), target, StandardCopyOption.REPLACE_EXISTING);
+        }
+        return root.relativize(target).toString();
+    }
+
+    /** {@code <artifact-dir>/<tenant>/jobs/<jobId>}: a batch job's output parts. */
+    public Path outputDir(String tenantId, String jobId) {
+        return root.resolve(tenantId).resolve("jobs").resolve(jobId);
+    }
+
     /** {@code <artifact-dir>/<tenant>/datasets/<id>.csv} (model ids never read "datasets"). */
     public Path datasetFile(String tenantId, String datasetId) {
         return root.resolve(tenantId).resolve("datasets").resolve(datasetId + ".csv");

@@ -105,7 +105,7 @@ public class JobLifecycle {
             }
         }
         for (String id : jobIds) {
-            decisions.putIfAbsent(id, new ClaimDecision(false, 0, UNKNOWN, null, null));
+            decisions.putIfAbsent(id, ClaimDecision.refused(0, UNKNOWN));
         }
         return decisions;
     }
@@ -118,12 +118,12 @@ public class JobLifecycle {
 
     private ClaimDecision claimLocked(Job job, String workerId) {
         if (job.jobStatus() != JobStatus.QUEUED || job.dispatchedAt == null) {
-            return new ClaimDecision(false, job.attempt, job.status, null, null);
+            return ClaimDecision.refused(job.attempt, job.status);
         }
         Instant now = now();
         if (job.attempt >= job.maxAttempts) {
             exhausted(job, new JobError("internal", EXHAUSTED), now);
-            return new ClaimDecision(false, job.attempt, job.status, null, null);
+            return ClaimDecision.refused(job.attempt, job.status);
         }
         job.attempt++;
         job.status = JobStatus.RUNNING.wire();
@@ -134,7 +134,7 @@ public class JobLifecycle {
         job.leaseExpiresAt = now.plus(config.jobs().leaseDuration());
         job.updatedAt = now;
         eventLog.status(job, now);
-        return new ClaimDecision(true, job.attempt, null, job.leaseExpiresAt, job.request);
+        return new ClaimDecision(true, job.attempt, null, job.leaseExpiresAt, job.request, job.checkpoint);
     }
 
     /**

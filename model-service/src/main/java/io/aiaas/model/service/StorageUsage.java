@@ -5,7 +5,8 @@ import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
 
 /**
- * What a tenant stores against its plan's {@code storageBytes}: its versions' archives and its datasets' CSVs. Uploads
+ * What a tenant stores against its plan's {@code storageBytes}: its versions' archives, its datasets' CSVs and its
+ * batch jobs' outputs. Uploads
  * that would pass the limit are refused; two at once are decided one after the other under the tenant's lock.
  */
 @ApplicationScoped
@@ -21,6 +22,7 @@ public class StorageUsage {
     public long used(String tenantId) {
         Object total = em.createNativeQuery("SELECT COALESCE((SELECT SUM(size_bytes) FROM model_version"
                         + " WHERE tenant_id = ?1), 0) + COALESCE((SELECT SUM(size_bytes) FROM dataset"
+                        + " WHERE tenant_id = ?1), 0) + COALESCE((SELECT SUM(size_bytes) FROM job_output"
                         + " WHERE tenant_id = ?1), 0)")
                 .setParameter(1, tenantId)
                 .getSingleResult();

@@ -83,6 +83,82 @@ class BatchJobAdmissionTest extends JobEngineTestSupport {
     }
 
     @Test
+    void outputPartsFollowTheLeaseAndTheCheckpointAndARerunResumesThere() throws Exception {
+        String tenant = newTenant();
+        setUpDense(tenant, "scorer");
+        String rows = dataset(tenant, "a,b,c,y\n1,2,3,0\n4,5,6,1\n7,8,9,0\n1,1,1,1\n2,2,2,0\n");
+        String job = post(tenantToken(tenant, planWith(1)), batch("scorer", rows))
+                .statusCode(202)
+                .extract()
+                .path("id");
+        io.restassured.path.json.JsonPath first = claimRaw(tenant, job, "w-batch");
+        org.junit.jupiter.api.Assertions.assertNull(first.get("checkpoint"), "a first run starts afresh");
+        int attempt = first.getInt("attempt");
+
+        part(tenant, job, "w-batch", attempt, 0, 2, "{\"row\":0}\n{\"row\":1}\n")
+                .statusCode(200)
+                .body("rowsDone", equalTo(2))
+                .body("totalRows", equalTo(5));
+        as(Tokens.tenant(tenant))
+                .get("/v1/jobs/" + job)
+                .then()
+                .body("progress.rows", equalTo(2))
+                .body("progress.totalRows", equalTo(5));
+        // a part must start where the stored rows end, come from the lease holder, for its attempt, within the rows
+        part(tenant, job, "w-batch", attempt, 0, 2, "x\n").statusCode(409);
+        part(tenant, job, "w-other", attempt, 2, 3, "x\n").statusCode(409);
+        part(tenant, job, "w-batch", attempt + 1, 2, 3, "x\n").statusCode(409);
+        part(tenant, job, "w-batch", attempt, 2, 9, "x\n").statusCode(400);
+        part(tenant, job, "w-batch", attempt, 3, 2, "x\n").statusCode(400);
+        part(newTenant(), job, "w-batch", attempt, 2, 3, "x\n").statusCode(404);
+
+        // handed back (not the job's fault): the next claim resumes at the checkpoint
+        release(tenant, job, "w-batch", attempt, "platform", null);
+        io.restassured.path.json.JsonPath again = claimRaw(tenant, job, "w-next");
+        assertEquals(2, again.getInt("checkpoint.rows"));
+        part(tenant, job, "w-next", again.getInt("attempt"), 2, 5, "{\"row\":2}\n{\"row\":3}\n{\"row\":4}\n")
+                .statusCode(200)
+                .body("rowsDone", equalTo(5));
+        java.nio.file.Path dir = io.aiaas.model.support.InternalKeysTestResource.artifactDir()
+                .resolve(tenant)
+                .resolve("jobs")
+                .resolve(job);
+        assertEquals("{\"row\":0}\n{\"row\":1}\n", java.nio.file.Files.readString(dir.resolve("part-0.ndjson")));
+        assertEquals(
+                3,
+                java.nio.file.Files.readString(dir.resolve("part-2.ndjson"))
+                        .lines()
+                        .count());
+    }
+
+    /** Claims the job as soon as it is dispatched; the answer as JSON (with its checkpoint). */
+    private static io.restassured.path.json.JsonPath claimRaw(String tenant, String job, String workerId) {
+        io.restassured.path.json.JsonPath[] answer = new io.restassured.path.json.JsonPath[1];
+        await("a claim of " + job, WAIT, () -> {
+            answer[0] = as(Tokens.worker(tenant))
+                    .contentType("application/json")
+                    .body(Map.of("workerId", workerId))
+                    .post("/internal/v1/jobs/" + job + "/claim")
+                    .then()
+                    .statusCode(200)
+                    .extract()
+                    .jsonPath();
+            return answer[0].getBoolean("proceed");
+        });
+        return answer[0];
+    }
+
+    private static ValidatableResponse part(
+            String tenant, String job, String workerId, int attempt, long from, long to, String ndjson) {
+        return as(Tokens.worker(tenant))
+                .contentType("application/x-ndjson")
+                .body(ndjson.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .put("/internal/v1/jobs/" + job + "/output?workerId=" + workerId + "&attempt=" + attempt + "&from="
+                        + from + "&to=" + to)
+                .then();
+    }
+
+    @Test
     void batchJobsThatCannotRunAreRefusedAndNothingIsQueued() {
         String tenant = newTenant();
         setUpDense(tenant, "scorer");

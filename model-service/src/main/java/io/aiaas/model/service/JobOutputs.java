@@ -1,0 +1,138 @@
+package io.aiaas.model.service;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.aiaas.common.error.ApiException;
+import io.aiaas.common.events.JobStatus;
+import io.aiaas.common.json.Json;
+import io.aiaas.model.config.ModelServiceConfig;
+import io.aiaas.model.domain.Job;
+import io.aiaas.model.repository.DatasetRepository;
+import io.aiaas.model.repository.JobRepository;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.EntityManager;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A batch job's output, stored in parts as its worker produces it: each part holds the NDJSON lines of rows
+ * {@code [from, to)}, follows the rows already stored exactly, and moves the job's checkpoint and progress in the
+ * same transaction. Only the worker that holds the job's lease for that attempt may add a part, so a rerun after a
+ * lapsed lease resumes at the checkpoint and no row is stored twice.
+ */
+@ApplicationScoped
+public class JobOutputs {
+    private final JobRepository jobs;
+    private final DatasetRepository datasets;
+    private final ArtifactStore store;
+    private final JobEventLog eventLog;
+    private final EntityManager em;
+    private final ModelServiceConfig config;
+
+    public JobOutputs(
+            JobRepository jobs,
+            DatasetRepository datasets,
+            ArtifactStore store,
+            JobEventLog eventLog,
+            EntityManager em,
+            ModelServiceConfig config) {
+        this.jobs = jobs;
+        this.datasets = datasets;
+        this.store = store;
+        this.eventLog = eventLog;
+        this.em = em;
+        this.config = config;
+    }
+
+    /** A part as stored, and the job's rows done and total after it. */
+    public record Stored(long from, long to, long sizeBytes, long rowsDone, long totalRows) {}
+
+    public Stored add(
+            String jobId, String callerTenant, String workerId, int attempt, long from, long to, InputStream body)
+            throws IOException {
+        if (workerId == null || workerId.isBlank() || attempt < 1 || from < 0 || to <= from) {
+            throw ApiException.badRequest(
+                    "Query parameters 'workerId', 'attempt' (≥ 1), 'from' (≥ 0) and 'to' (>" + " from) are required.");
+        }
+        ArtifactStore.Staged staged = store.stage(body, config.maxModelBytes());
+        Path[] placed = new Path[1];
+        try {
+            return QuarkusTransaction.requiringNew().call(() -> {
+                Job job = jobs.lockForWorker(jobId)
+                        .filter(j -> callerTenant == null || callerTenant.equals(j.tenantId))
+                        .orElseThrow(() -> ApiException.notFound("No job '" + jobId + "'."));
+                JobStatus status = job.jobStatus();
+                if ((status != JobStatus.RUNNING && status != JobStatus.CANCELLING)
+                        || !workerId.equals(job.leaseWorker)
+                        || attempt != job.attempt) {
+                    throw ApiException.conflict(
+                            "Worker '" + workerId + "' does not hold job '" + jobId + "' for attempt " + attempt + ".");
+                }
+                long done = rowsDone(job);
+                if (from != done) {
+                    throw ApiException.conflict("The job's output holds rows up to " + done + "; a part starts there.");
+                }
+                JsonNode request = Json.mapper().readTree(job.request);
+                long total = datasets.findOwned(
+                                job.tenantId, request.path("datasetId").asText())
+                        .map(d -> d.rows)
+                        .orElse(to);
+                if (to > total) {
+                    throw ApiException.badRequest("The dataset has " + total + " rows.");
+                }
+                placed[0] = store.outputDir(job.tenantId, jobId).resolve("part-" + from + ".ndjson");
+                String path = store.placeOutput(staged, job.tenantId, jobId, from);
+                java.time.Instant now = ModelCatalogue.now();
+                em.createNativeQuery("INSERT INTO job_output (job_id, tenant_id, from_row, to_row, size_bytes, path,"
+                                + " attempt, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (job_id,"
+                                + " from_row) DO UPDATE SET to_row = EXCLUDED.to_row, size_bytes = EXCLUDED.size_bytes,"
+                                + " path = EXCLUDED.path, attempt = EXCLUDED.attempt, created_at = EXCLUDED.created_at")
+                        .setParameter(1, jobId)
+                        .setParameter(2, job.tenantId)
+                        .setParameter(3, from)
+                        .setParameter(4, to)
+                        .setParameter(5, staged.sizeBytes())
+                        .setParameter(6, path)
+                        .setParameter(7, attempt)
+                        .setParameter(8, now)
+                        .executeUpdate();
+                job.checkpoint = Json.write(Map.of("rows", to));
+                Map<String, Object> progress = new LinkedHashMap<>();
+                progress.put("rows", to);
+                progress.put("totalRows", total);
+                job.progress = Json.write(progress);
+                job.updatedAt = now;
+                eventLog.progress(job, now);
+                return new Stored(from, to, staged.sizeBytes(), to, total);
+            });
+        } catch (RuntimeException e) {
+            if (placed[0] != null && !isStored(jobId, from)) {
+                Files.deleteIfExists(placed[0]);
+            }
+            throw e;
+        } finally {
+            Files.deleteIfExists(staged.file());
+        }
+    }
+
+    /** Rows whose output is stored (the checkpoint), 0 before the first part. */
+    static long rowsDone(Job job) {
+        if (job.checkpoint == null) {
+            return 0;
+        }
+        return Json.read(job.checkpoint, JsonNode.class).path("rows").asLong(0);
+    }
+
+    private boolean isStored(String jobId, long from) {
+        return QuarkusTransaction.requiringNew()
+                .call(() -> !em.createNativeQuery("SELECT 1 FROM job_output WHERE job_id = ?1 AND from_row = ?2")
+                        .setParameter(1, jobId)
+                        .setParameter(2, from)
+                        .getResultList()
+                        .isEmpty());
+    }
+}
