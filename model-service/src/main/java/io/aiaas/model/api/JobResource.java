@@ -12,6 +12,7 @@ import io.aiaas.model.api.JobBodies.JobSummary;
 import io.aiaas.model.api.JobBodies.SubmitJob;
 import io.aiaas.model.service.JobDispatcher;
 import io.aiaas.model.service.JobLifecycle;
+import io.aiaas.model.service.JobOutputs;
 import io.aiaas.model.service.JobQueries;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -24,6 +25,7 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.extensions.Extension;
@@ -44,12 +46,48 @@ public class JobResource {
     private final JobDispatcher dispatcher;
     private final JobQueries queries;
     private final JobLifecycle lifecycle;
+    private final JobOutputs outputs;
 
-    public JobResource(CallerContext caller, JobDispatcher dispatcher, JobQueries queries, JobLifecycle lifecycle) {
+    public JobResource(
+            CallerContext caller,
+            JobDispatcher dispatcher,
+            JobQueries queries,
+            JobLifecycle lifecycle,
+            JobOutputs outputs) {
         this.caller = caller;
         this.dispatcher = dispatcher;
         this.queries = queries;
         this.lifecycle = lifecycle;
+        this.outputs = outputs;
+    }
+
+    @GET
+    @Path("{id}/result")
+    @Produces("application/x-ndjson")
+    @Operation(
+            operationId = "getJobResult",
+            summary = "Read a batch job's output",
+            description = "Requires scope `jobs:read`. A succeeded batch inference job's output, streamed: one line"
+                    + " per dataset row, `{\"row\":i,\"outputs\":{\"<name>\":[…]}}`, in row order. A job not yet"
+                    + " ended is a 409; an inline job, or one that failed or was cancelled, a 404.",
+            extensions = @Extension(name = "x-required-scope", value = Scopes.JOBS_READ))
+    @APIResponse(
+            responseCode = "200",
+            description = "The output, as NDJSON.",
+            content =
+                    @Content(
+                            mediaType = "application/x-ndjson",
+                            schema = @Schema(type = SchemaType.STRING, description = "One JSON object per line.")))
+    @APIResponse(responseCode = "404", ref = "NotFound")
+    @APIResponse(responseCode = "409", ref = "Conflict")
+    public Response result(@Parameter(description = "The job id.") @PathParam("id") String id) {
+        List<java.nio.file.Path> parts = outputs.result(caller.tenantWithScope(Scopes.JOBS_READ), id);
+        jakarta.ws.rs.core.StreamingOutput body = out -> {
+            for (java.nio.file.Path part : parts) {
+                java.nio.file.Files.copy(part, out);
+            }
+        };
+        return Response.ok(body, "application/x-ndjson").build();
     }
 
     @POST

@@ -135,4 +135,42 @@ public class JobOutputs {
                         .getResultList()
                         .isEmpty());
     }
+
+    /**
+     * The files of a succeeded batch job's output, in row order, for {@code GET /v1/jobs/{id}/result}. Another
+     * tenant's job, an inline job, or one that ended without success (its partial output is not a result) is a 404; a
+     * job not yet ended is a 409.
+     */
+    @jakarta.transaction.Transactional
+    public java.util.List<Path> result(String tenantId, String jobId) {
+        Job job = jobs.findOwned(tenantId, jobId).orElseThrow(() -> ApiException.notFound("No job '" + jobId + "'."));
+        boolean batch =
+                job.request != null && Json.read(job.request, JsonNode.class).hasNonNull("datasetId");
+        if (!batch) {
+            throw ApiException.notFound("Job '" + jobId + "' is not a batch job: its result is in the job itself.");
+        }
+        JobStatus status = job.jobStatus();
+        if (!status.terminal()) {
+            throw ApiException.conflict(
+                    "Job '" + jobId + "' is " + job.status + "; its result is served once it" + " succeeded.");
+        }
+        if (status != JobStatus.SUCCEEDED) {
+            throw ApiException.notFound("Job '" + jobId + "' ended " + job.status + " and has no result.");
+        }
+        @SuppressWarnings("unchecked")
+        java.util.List<Object[]> parts = em.createNativeQuery(
+                        "SELECT from_row, to_row, path FROM job_output WHERE job_id = ?1 ORDER BY from_row")
+                .setParameter(1, jobId)
+                .getResultList();
+        java.util.List<Path> files = new java.util.ArrayList<>();
+        long next = 0;
+        for (Object[] part : parts) {
+            if (((Number) part[0]).longValue() != next) {
+                throw new IllegalStateException("the output of job " + jobId + " has a gap at row " + next);
+            }
+            next = ((Number) part[1]).longValue();
+            files.add(store.resolve((String) part[2]));
+        }
+        return files;
+    }
 }

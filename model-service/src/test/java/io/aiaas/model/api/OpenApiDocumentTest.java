@@ -41,6 +41,7 @@ class OpenApiDocumentTest {
                         "DELETE /v1/datasets/{id} deleteDataset",
                         "POST /v1/jobs submitJob",
                         "GET /v1/jobs listJobs",
+                        "GET /v1/jobs/{id}/result getJobResult",
                         "GET /v1/jobs/{id} getJob",
                         "POST /v1/jobs/{id}/cancel cancelJob",
                         "GET /admin/v1/workers adminListWorkers",

@@ -74,12 +74,12 @@ public final class OpenApiChecks {
             if (code.startsWith("2")) {
                 success = true;
                 if (!code.equals("204")) {
-                    // JSON, or an event stream (text/event-stream) such as a job's events
+                    // JSON, an event stream (text/event-stream) such as a job's events, or NDJSON (a batch output)
+                    JsonNode content = response.path("content");
                     assertTrue(
-                            response.path("content").path("application/json").has("schema")
-                                    || response.path("content")
-                                            .path("text/event-stream")
-                                            .has("schema"),
+                            content.path("application/json").has("schema")
+                                    || content.path("text/event-stream").has("schema")
+                                    || content.path("application/x-ndjson").has("schema"),
                             where + " " + code + " has a body schema: " + response);
                 }
             } else {
