@@ -54,7 +54,7 @@ public class DatasetCatalogue {
                     .firstResultOptional()
                     .orElseThrow(() -> notFound(id));
             Number users = (Number) em.createNativeQuery("SELECT COUNT(*) FROM job WHERE tenant_id = ?1"
-                            + " AND request ->> 'dataset' = ?2 AND status IN ('queued', 'running', 'cancelling')")
+                            + " AND request ->> 'datasetId' = ?2 AND status IN ('queued', 'running', 'cancelling')")
                     .setParameter(1, tenantId)
                     .setParameter(2, id)
                     .getSingleResult();
