@@ -72,18 +72,18 @@ public class ArtifactStore {
         SavedModelArchive.deleteTree(dir);
         Files.createDirectories(dir);
         Path target = dir.resolve(format == Format.ZIP ? "model.zip" : "model.tar.gz");
-        try {
-            Files.move(staged.file(), target, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(staged.file(), target, StandardCopyOption.REPLACE_EXISTING);
-        }
-        return root.relativize(target).toString();
+        return move(staged, target);
     }
 
     /** Moves a staged dataset CSV to its place; returns its path relative to the artifact directory. */
     public String placeDataset(Staged staged, String tenantId, String datasetId) throws IOException {
         Path target = datasetFile(tenantId, datasetId);
         Files.createDirectories(target.getParent());
+        return move(staged, target);
+    }
+
+    /** Moves a staged file to {@code target} (atomically where the file system can); its path relative to the root. */
+    private String move(Staged staged, Path target) throws IOException {
         try {
             Files.move(staged.file(), target, StandardCopyOption.ATOMIC_MOVE);
         } catch (AtomicMoveNotSupportedException e) {
@@ -138,7 +138,7 @@ public class ArtifactStore {
         return Files.createDirectories(root.resolve(STAGING));
     }
 
-    private static MessageDigest sha256() {
+    static MessageDigest sha256() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {

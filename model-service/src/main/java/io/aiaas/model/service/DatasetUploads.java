@@ -22,7 +22,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Optional;
@@ -190,7 +189,7 @@ public class DatasetUploads {
 
     /** Passes the (uncompressed) bytes on to the reader while writing, counting and hashing them; 413 past the limit. */
     private static final class Tee extends FilterInputStream {
-        final MessageDigest sha = sha256();
+        final MessageDigest sha = ArtifactStore.sha256();
         final OutputStream file;
         final long limit;
         long size;
@@ -231,14 +230,6 @@ public class DatasetUploads {
             byte[] buf = new byte[8192];
             while (read(buf, 0, buf.length) >= 0) {
                 // counted and written by read
-            }
-        }
-
-        private static MessageDigest sha256() {
-            try {
-                return MessageDigest.getInstance("SHA-256");
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
             }
         }
     }
