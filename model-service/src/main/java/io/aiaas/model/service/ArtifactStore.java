@@ -96,12 +96,7 @@ public class ArtifactStore {
     public String placeOutput(Staged staged, String tenantId, String jobId, long fromRow) throws IOException {
         Path target = outputDir(tenantId, jobId).resolve("part-" + fromRow + ".ndjson");
         Files.createDirectories(target.getParent());
-        try {
-            Files.move(staged.file(), target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(staged.file(), target, StandardCopyOption.REPLACE_EXISTING);
-        }
-        return root.relativize(target).toString();
+        return move(staged, target);
     }
 
     /** {@code <artifact-dir>/<tenant>/jobs/<jobId>}: a batch job's output parts. */
