@@ -11,9 +11,6 @@ import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import java.net.URI;
 import java.time.Duration;
-import java.util.Arrays;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -30,7 +27,6 @@ import java.util.concurrent.TimeUnit;
  * for the reason {@link LoadGenerator} gives.
  */
 final class JobLoad implements AutoCloseable {
-    private static final int MAX_SAMPLES = 1 << 20;
 
     /** How a client learns that its job ended. */
     enum Watch {
@@ -66,10 +62,7 @@ final class JobLoad implements AutoCloseable {
                         .setIdleTimeout(60),
                 // a submission and a stream per client at most
                 new PoolOptions().setHttp1MaxSize(clients * 2).setMaxWaitQueueSize(clients * 4));
-        Step step = new Step(http, apiKey, Buffer.buffer(job));
-        long start = System.nanoTime();
-        step.measureFrom = start + warmup.toNanos();
-        step.measureUntil = step.measureFrom + measure.toNanos();
+        Step step = new Step(http, apiKey, Buffer.buffer(job), new Tally(System.nanoTime(), warmup, measure));
         Context context = vertx.getOrCreateContext();
         context.runOnContext(ignored -> {
             for (int i = 0; i < clients; i++) {
@@ -78,10 +71,7 @@ final class JobLoad implements AutoCloseable {
         });
         step.drained.get(warmup.plus(measure).plusSeconds(120).toMillis(), TimeUnit.MILLISECONDS);
         http.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        long[] kept = Arrays.copyOf(step.samples, step.kept);
-        Arrays.sort(kept);
-        return new LoadGenerator.Result(
-                clients, step.completed, step.failed, measure.toNanos() / 1e9, kept, step.statuses);
+        return step.tally.result(clients, measure);
     }
 
     /** One step's state; touched only on the generator's event loop. */
@@ -89,24 +79,19 @@ final class JobLoad implements AutoCloseable {
         final HttpClient http;
         final String authorization;
         final Buffer body;
-        final long[] samples = new long[MAX_SAMPLES];
-        final Map<Integer, Long> statuses = new TreeMap<>();
+        final Tally tally;
         final CompletableFuture<Void> drained = new CompletableFuture<>();
-        long measureFrom;
-        long measureUntil;
-        int kept;
-        long completed;
-        long failed;
         int inFlight;
 
-        Step(HttpClient http, String apiKey, Buffer body) {
+        Step(HttpClient http, String apiKey, Buffer body, Tally tally) {
             this.http = http;
             this.authorization = "Bearer " + apiKey;
             this.body = body;
+            this.tally = tally;
         }
 
         void submit() {
-            if (System.nanoTime() >= measureUntil) {
+            if (tally.over(System.nanoTime())) {
                 if (inFlight == 0) {
                     drained.complete(null);
                 }
@@ -183,19 +168,8 @@ final class JobLoad implements AutoCloseable {
         }
 
         void end(long sent, int outcome) {
-            long done = System.nanoTime();
             inFlight--;
-            if (done >= measureFrom && done < measureUntil) {
-                statuses.merge(outcome, 1L, Long::sum);
-                if (outcome == 200) {
-                    completed++;
-                    if (kept < samples.length) {
-                        samples[kept++] = done - sent;
-                    }
-                } else {
-                    failed++;
-                }
-            }
+            tally.record(sent, outcome, outcome == 200);
             submit();
         }
     }

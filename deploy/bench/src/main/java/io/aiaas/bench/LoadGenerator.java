@@ -10,9 +10,7 @@ import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import java.net.URI;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -28,7 +26,6 @@ import java.util.function.Supplier;
  */
 public final class LoadGenerator implements AutoCloseable {
     /** Largest number of latencies kept per step; enough for 10 s at 100k requests/s. */
-    private static final int MAX_SAMPLES = 1 << 20;
 
     /** One request to send; its body is sent as is (null: none). */
     public record Call(HttpMethod method, String path, Map<String, String> headers, Buffer body) {}
@@ -70,10 +67,7 @@ public final class LoadGenerator implements AutoCloseable {
                         .setConnectTimeout(5_000)
                         .setIdleTimeout(60),
                 new PoolOptions().setHttp1MaxSize(clients).setMaxWaitQueueSize(clients * 2));
-        Step step = new Step(http, calls, expectedStatus);
-        long start = System.nanoTime();
-        step.measureFrom = start + warmup.toNanos();
-        step.measureUntil = step.measureFrom + measure.toNanos();
+        Step step = new Step(http, calls, expectedStatus, new Tally(System.nanoTime(), warmup, measure));
         vertx.runOnContext(ignored -> {
             for (int i = 0; i < clients; i++) {
                 step.fire();
@@ -82,9 +76,7 @@ public final class LoadGenerator implements AutoCloseable {
         CompletableFuture<Void> drained = step.drained;
         drained.get(warmup.plus(measure).plusSeconds(60).toMillis(), TimeUnit.MILLISECONDS);
         http.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        long[] kept = Arrays.copyOf(step.samples, step.kept);
-        Arrays.sort(kept);
-        return new Result(clients, step.completed, step.failed, measure.toNanos() / 1e9, kept, step.statuses);
+        return step.tally.result(clients, measure);
     }
 
     /** One step's state; touched only on the generator's single event loop. */
@@ -92,25 +84,19 @@ public final class LoadGenerator implements AutoCloseable {
         final HttpClient http;
         final Supplier<Call> calls;
         final int expectedStatus;
-        final long[] samples = new long[MAX_SAMPLES];
-        final Map<Integer, Long> statuses = new TreeMap<>();
+        final Tally tally;
         final CompletableFuture<Void> drained = new CompletableFuture<>();
-        long measureFrom;
-        long measureUntil;
-        int kept;
-        long completed;
-        long failed;
         int inFlight;
 
-        Step(HttpClient http, Supplier<Call> calls, int expectedStatus) {
+        Step(HttpClient http, Supplier<Call> calls, int expectedStatus, Tally tally) {
             this.http = http;
             this.calls = calls;
             this.expectedStatus = expectedStatus;
+            this.tally = tally;
         }
 
         void fire() {
-            long now = System.nanoTime();
-            if (now >= measureUntil) {
+            if (tally.over(System.nanoTime())) {
                 if (inFlight == 0) {
                     drained.complete(null);
                 }
@@ -126,20 +112,9 @@ public final class LoadGenerator implements AutoCloseable {
                     .compose(request -> call.body() == null ? request.send() : request.send(call.body()))
                     .compose(response -> response.body().map(body -> response.statusCode()))
                     .onComplete(answer -> {
-                        long done = System.nanoTime();
                         inFlight--;
-                        if (done >= measureFrom && done < measureUntil) {
-                            int status = answer.succeeded() ? answer.result() : -1;
-                            statuses.merge(status, 1L, Long::sum);
-                            if (status == expectedStatus) {
-                                completed++;
-                                if (kept < samples.length) {
-                                    samples[kept++] = done - sent;
-                                }
-                            } else {
-                                failed++;
-                            }
-                        }
+                        int status = answer.succeeded() ? answer.result() : -1;
+                        tally.record(sent, status, status == expectedStatus);
                         fire();
                     });
         }
