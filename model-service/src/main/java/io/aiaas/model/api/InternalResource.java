@@ -28,6 +28,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -41,6 +42,10 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 @Path("/internal/v1")
 public class InternalResource {
     public static final String SHA256_HEADER = "X-Artifact-Sha256";
+    /** The dataset's label column, percent-encoded UTF-8 (a column name may hold any character). */
+    public static final String LABEL_HEADER = "X-Dataset-Label";
+
+    public static final String ROWS_HEADER = "X-Dataset-Rows";
 
     private final CallerContext caller;
     private final JobLifecycle lifecycle;
@@ -175,6 +180,8 @@ public class InternalResource {
         DatasetCatalogue.Stored stored = datasets.stored(tenant, id);
         return Response.ok(stored.file().toFile(), "text/csv")
                 .header(SHA256_HEADER, stored.sha256())
+                .header(LABEL_HEADER, java.net.URLEncoder.encode(stored.labelColumn(), StandardCharsets.UTF_8))
+                .header(ROWS_HEADER, stored.rows())
                 .build();
     }
 

@@ -46,8 +46,8 @@ public class DatasetCatalogue {
         return datasets.findOwned(tenantId, id).orElseThrow(() -> notFound(id));
     }
 
-    /** A dataset's stored CSV and its SHA-256. */
-    public record Stored(Path file, String sha256) {}
+    /** A dataset's stored CSV, its SHA-256, its label column and its rows. */
+    public record Stored(Path file, String sha256, String labelColumn, long rows) {}
 
     /** The tenant's dataset's file, for the worker of a batch job; 404 for another tenant's. */
     @Transactional
@@ -57,7 +57,7 @@ public class DatasetCatalogue {
         if (!Files.isRegularFile(file)) {
             throw new IllegalStateException("the file of dataset " + id + " is missing");
         }
-        return new Stored(file, dataset.sha256);
+        return new Stored(file, dataset.sha256, dataset.labelColumn, dataset.rows);
     }
 
     /** Deletes the dataset and its file; 409 while a queued or running job reads it. */

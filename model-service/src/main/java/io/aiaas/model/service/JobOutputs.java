@@ -73,14 +73,14 @@ public class JobOutputs {
                             "Worker '" + workerId + "' does not hold job '" + jobId + "' for attempt " + attempt + ".");
                 }
                 long done = rowsDone(job);
+                if (from < done && samePart(jobId, from, to, attempt)) {
+                    // a repeat of a part this attempt stored (its answer was lost): stored already, nothing changes
+                    return new Stored(from, to, staged.sizeBytes(), done, totalRows(job, to));
+                }
                 if (from != done) {
                     throw ApiException.conflict("The job's output holds rows up to " + done + "; a part starts there.");
                 }
-                JsonNode request = Json.mapper().readTree(job.request);
-                long total = datasets.findOwned(
-                                job.tenantId, request.path("datasetId").asText())
-                        .map(d -> d.rows)
-                        .orElse(to);
+                long total = totalRows(job, to);
                 if (to > total) {
                     throw ApiException.badRequest("The dataset has " + total + " rows.");
                 }
@@ -117,6 +117,25 @@ public class JobOutputs {
         } finally {
             Files.deleteIfExists(staged.file());
         }
+    }
+
+    /** The rows of the job's dataset ({@code fallback} when it is gone). */
+    private long totalRows(Job job, long fallback) {
+        JsonNode request = Json.read(job.request, JsonNode.class);
+        return datasets.findOwned(job.tenantId, request.path("datasetId").asText())
+                .map(d -> d.rows)
+                .orElse(fallback);
+    }
+
+    private boolean samePart(String jobId, long from, long to, int attempt) {
+        return !em.createNativeQuery("SELECT 1 FROM job_output WHERE job_id = ?1 AND from_row = ?2 AND to_row = ?3"
+                        + " AND attempt = ?4")
+                .setParameter(1, jobId)
+                .setParameter(2, from)
+                .setParameter(3, to)
+                .setParameter(4, attempt)
+                .getResultList()
+                .isEmpty();
     }
 
     /** Rows whose output is stored (the checkpoint), 0 before the first part. */

@@ -105,6 +105,8 @@ class DatasetApiTest extends ApiTestSupport {
                 .then()
                 .statusCode(200)
                 .header("X-Artifact-Sha256", equalTo(sha256(text.getBytes(StandardCharsets.UTF_8))))
+                .header("X-Dataset-Label", equalTo("label"))
+                .header("X-Dataset-Rows", equalTo(String.valueOf(text.split("\n").length - 1)))
                 .extract()
                 .asByteArray();
         assertEquals(text, new String(served, StandardCharsets.UTF_8));

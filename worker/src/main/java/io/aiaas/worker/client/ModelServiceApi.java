@@ -8,6 +8,7 @@ import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import java.io.InputStream;
 import org.jboss.resteasy.reactive.RestResponse;
@@ -54,6 +55,28 @@ public interface ModelServiceApi {
             @PathParam("version") int version,
             @HeaderParam("Authorization") String authorization,
             @HeaderParam("X-Request-Id") String requestId);
+
+    @GET
+    @Path("internal/v1/datasets/{datasetId}")
+    @Produces({"text/csv", "application/problem+json"})
+    RestResponse<InputStream> dataset(
+            @PathParam("datasetId") String datasetId,
+            @HeaderParam("Authorization") String authorization,
+            @HeaderParam("X-Request-Id") String requestId);
+
+    @PUT
+    @Path("internal/v1/jobs/{jobId}/output")
+    @Consumes("application/x-ndjson")
+    @Produces(MediaType.APPLICATION_JSON)
+    RestResponse<String> output(
+            @PathParam("jobId") String jobId,
+            @QueryParam("workerId") String workerId,
+            @QueryParam("attempt") int attempt,
+            @QueryParam("from") long from,
+            @QueryParam("to") long to,
+            @HeaderParam("Authorization") String authorization,
+            @HeaderParam("X-Request-Id") String requestId,
+            byte[] body);
 
     @GET
     @Path("q/health/ready")

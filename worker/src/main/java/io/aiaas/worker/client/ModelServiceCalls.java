@@ -16,6 +16,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
@@ -230,6 +232,89 @@ public class ModelServiceCalls {
         }
     }
 
+    /**
+     * Opens a dataset's CSV for a batch run, acting for its tenant. Retried once; the caller reads and closes it.
+     *
+     * @throws ArtifactUnavailableException when the dataset is gone (not retried)
+     */
+    @Retry(maxRetries = 1, delay = 500, delayUnit = ChronoUnit.MILLIS, retryOn = ModelServiceUnavailableException.class)
+    public DatasetDownload dataset(String datasetId, String tenantId, String requestId) {
+        String what = "dataset " + datasetId;
+        RestResponse<InputStream> response;
+        try {
+            response = downloads.dataset(datasetId, bearer(tenantId), requestId);
+        } catch (ProcessingException e) {
+            throw new ModelServiceUnavailableException("download of " + what + " failed: " + rootMessage(e), e);
+        }
+        InputStream body = response.getEntity();
+        int status = response.getStatus();
+        if (status != 200 || body == null) {
+            closeQuietly(body);
+            if (status == 404) {
+                throw new ArtifactUnavailableException("The job's dataset is no longer available.");
+            }
+            throw new ModelServiceUnavailableException(what + " answered HTTP " + status);
+        }
+        String label = response.getHeaderString("X-Dataset-Label");
+        String rows = response.getHeaderString("X-Dataset-Rows");
+        if (label == null || rows == null) {
+            closeQuietly(body);
+            throw new ModelServiceUnavailableException(what + " came without its label column and rows");
+        }
+        return new DatasetDownload(
+                body,
+                response.getHeaderString(ArtifactClient.SHA256_HEADER),
+                URLDecoder.decode(label, StandardCharsets.UTF_8),
+                Long.parseLong(rows.trim()));
+    }
+
+    /**
+     * Stores a part of a batch job's output: the NDJSON lines of rows {@code [from, to)}. Retried: model-service takes
+     * the same part of the same attempt again as stored.
+     *
+     * @return the rows stored after it
+     * @throws OutputRefusedException when this worker no longer holds the job (not retried)
+     */
+    @Retry(
+            maxRetries = 2,
+            delay = 200,
+            jitter = 100,
+            delayUnit = ChronoUnit.MILLIS,
+            retryOn = ModelServiceUnavailableException.class)
+    public long output(
+            String jobId, String tenantId, String requestId, int attempt, long from, long to, byte[] ndjson) {
+        String what = "output of " + jobId + " rows " + from + "-" + to;
+        RestResponse<String> response;
+        try {
+            response = downloads.output(
+                    jobId, identity.workerId(), attempt, from, to, bearer(tenantId), requestId, ndjson);
+        } catch (ProcessingException e) {
+            throw new ModelServiceUnavailableException(what + " failed: " + rootMessage(e), e);
+        }
+        int status = response.getStatus();
+        if (status == 409 || status == 404) {
+            throw new OutputRefusedException(what + " refused (HTTP " + status + ")");
+        }
+        if (status != 200) {
+            throw new ModelServiceUnavailableException(what + " answered HTTP " + status);
+        }
+        try {
+            return Json.mapper().readTree(response.getEntity()).path("rowsDone").asLong();
+        } catch (IOException e) {
+            throw new ModelServiceUnavailableException("unreadable answer to the " + what, e);
+        }
+    }
+
+    private static void closeQuietly(InputStream body) {
+        if (body != null) {
+            try {
+                body.close();
+            } catch (IOException ignored) {
+                // the connection is dropped either way
+            }
+        }
+    }
+
     /** Whether model-service answers its readiness probe; never retried, never broken: it is a probe. */
     public boolean ready() {
         try {
@@ -262,13 +347,16 @@ public class ModelServiceCalls {
         return "Bearer " + tokens.forModelService(tenantId);
     }
 
-    private static String copy(InputStream body, Path file) throws IOException {
-        MessageDigest sha256;
+    static MessageDigest sha256() {
         try {
-            sha256 = MessageDigest.getInstance("SHA-256");
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    private static String copy(InputStream body, Path file) throws IOException {
+        MessageDigest sha256 = sha256();
         if (body == null) {
             throw new IOException("no body");
         }

@@ -5,7 +5,10 @@ import java.util.List;
 import java.util.Map;
 import org.eclipse.microprofile.faulttolerance.exceptions.FaultToleranceException;
 
-/** The job protocol at model-service: claims, releases and heartbeats ({@code /internal/v1/...}). */
+/**
+ * The job protocol at model-service ({@code /internal/v1/...}): claims, releases, heartbeats, and a batch job's dataset
+ * and output.
+ */
 @Singleton
 public class ModelServiceClient {
     private final ModelServiceCalls calls;
@@ -49,6 +52,27 @@ public class ModelServiceClient {
      */
     public Heartbeat.Answer heartbeat(Heartbeat.Request heartbeat) {
         return calls.heartbeat(heartbeat);
+    }
+
+    /**
+     * Opens a batch job's dataset, acting for its tenant (see {@link ModelServiceCalls#dataset}).
+     *
+     * @throws ModelServiceUnavailableException when model-service cannot serve it now
+     * @throws ArtifactUnavailableException when the dataset is gone
+     */
+    public DatasetDownload dataset(String datasetId, String tenantId, String requestId) {
+        return calls.dataset(datasetId, tenantId, requestId);
+    }
+
+    /**
+     * Stores a part of a batch job's output (see {@link ModelServiceCalls#output}); returns the rows stored after it.
+     *
+     * @throws ModelServiceUnavailableException when model-service cannot store it now
+     * @throws OutputRefusedException when this worker no longer holds the job
+     */
+    public long output(
+            String jobId, String tenantId, String requestId, int attempt, long from, long to, byte[] ndjson) {
+        return calls.output(jobId, tenantId, requestId, attempt, from, to, ndjson);
     }
 
     /** Whether model-service answers its readiness probe. */

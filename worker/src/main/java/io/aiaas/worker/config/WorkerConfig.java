@@ -56,6 +56,23 @@ public interface WorkerConfig {
 
     Http http();
 
+    Batch batch();
+
+    /** Batch inference: how a job's output goes to model-service. */
+    interface Batch {
+        /**
+         * The shortest time between two parts of a job's output: chunks finished meanwhile go in one part. Shorter
+         * shows progress sooner, longer costs model-service fewer transactions. 0 sends a part whenever the previous
+         * one is stored.
+         */
+        @WithDefault("250ms")
+        Duration partInterval();
+
+        /** A part is sent once it holds this many bytes, whatever the interval. */
+        @WithDefault("8388608")
+        int partMaxBytes();
+    }
+
     interface Auth {
         /** PKCS#8 PEM private key the worker signs its service tokens with ({@code AIAAS_WORKER_SIGNING_KEY_FILE}). */
         Optional<Path> signingKeyFile();

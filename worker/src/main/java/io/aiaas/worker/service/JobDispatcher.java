@@ -28,7 +28,8 @@ public class JobDispatcher {
      * @throws ArtifactUnavailableException when the model cannot be fetched or loaded (release it as {@code error}: it
      *     burns an attempt, and the job fails once they are used up)
      */
-    public JobOutcome run(JobRequest job) {
+    public JobOutcome run(RunningJob held) {
+        JobRequest job = held.job();
         JobRunner runner =
                 runners.stream().filter(r -> r.handles(job)).findFirst().orElse(null);
         if (runner == null) {
@@ -36,7 +37,7 @@ public class JobDispatcher {
                     JobFailedException.UNPROCESSABLE, "This job type is not supported by this worker.");
         }
         try {
-            return runner.run(job);
+            return runner.run(held);
         } catch (ModelServiceUnavailableException | ArtifactUnavailableException e) {
             throw e;
         } catch (InvalidInputException e) {

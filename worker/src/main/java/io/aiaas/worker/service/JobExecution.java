@@ -255,6 +255,7 @@ public class JobExecution {
         Integer maxRuntime = claim.maxRuntimeSeconds();
         Instant deadline = maxRuntime == null ? null : claimedAt.plusSeconds(maxRuntime);
         RunningJob held = new RunningJob(job, claim.attempt(), claimedAt, deadline, requestIdHeader(ticket, job));
+        held.stored(claim.checkpointRows());
         running.add(held);
         return held;
     }
@@ -306,7 +307,7 @@ public class JobExecution {
                 return;
             }
             try {
-                JobOutcome outcome = dispatcher.run(job.job());
+                JobOutcome outcome = dispatcher.run(job);
                 if (job.overDeadline(Instant.now())) {
                     outcome = timeout(job);
                 }

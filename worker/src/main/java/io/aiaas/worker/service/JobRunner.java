@@ -15,4 +15,12 @@ public interface JobRunner {
      * @throws io.aiaas.worker.client.ModelServiceUnavailableException when it should be retried later
      */
     JobOutcome run(JobRequest job);
+
+    /**
+     * Runs the job this worker holds: a runner whose work takes many steps overrides this to stop at a step when
+     * {@link RunningJob#stop} says so, and to resume where an earlier attempt got to.
+     */
+    default JobOutcome run(RunningJob held) {
+        return run(held.job());
+    }
 }

@@ -32,6 +32,8 @@ public final class RunningJob {
     private volatile boolean cancelRequested;
     private volatile boolean lost;
     private volatile boolean released;
+    /** A batch job's rows whose output model-service has stored: a run (or a rerun after a failure) resumes there. */
+    private volatile long rowsStored;
 
     /**
      * @param deadline when its {@code maxRuntimeSeconds} run out (null: no limit given)
@@ -59,6 +61,20 @@ public final class RunningJob {
 
     public Instant claimedAt() {
         return claimedAt;
+    }
+
+    public long rowsStored() {
+        return rowsStored;
+    }
+
+    /** Records that model-service stored the output up to {@code rows} (the claim's checkpoint, then each part). */
+    public void stored(long rows) {
+        rowsStored = rows;
+    }
+
+    /** Whether the tenant asked to cancel it. */
+    public boolean cancelRequested() {
+        return cancelRequested;
     }
 
     public Map<String, String> headers() {

@@ -52,6 +52,11 @@ public class FakeModelService implements QuarkusTestResourceLifecycleManager {
 
     private record Artifact(byte[] bytes, String sha256) {}
 
+    private record Dataset(byte[] csv, String sha256, String label, long rows) {}
+
+    /** A part of a batch job's output as stored. */
+    public record Part(long from, long to, int attempt, String ndjson) {}
+
     static volatile FakeModelService instance;
 
     final List<Claim> claims = new CopyOnWriteArrayList<>();
@@ -77,6 +82,15 @@ public class FakeModelService implements QuarkusTestResourceLifecycleManager {
     private final Map<String, CountDownLatch> gates = new ConcurrentHashMap<>();
     private final Map<String, CountDownLatch> claimGates = new ConcurrentHashMap<>();
     private final Map<String, Instant> outages = new ConcurrentHashMap<>();
+    private final Map<String, Dataset> datasets = new ConcurrentHashMap<>();
+    /** Batch jobs' checkpoints (rows stored by an earlier attempt), answered with their claims. */
+    final Map<String, Long> checkpoints = new ConcurrentHashMap<>();
+    /** Batch jobs' stored output parts, in order. */
+    final Map<String, List<Part>> outputs = new ConcurrentHashMap<>();
+    /** Jobs whose output parts are refused with 409 (the lease is no longer the worker's). */
+    final Set<String> refuseOutput = ConcurrentHashMap.newKeySet();
+
+    final AtomicInteger outputsRefused = new AtomicInteger();
     /** One call: what the handlers read, and how they answer. */
     private static final class Exchange {
         final HttpServerRequest request;
@@ -175,6 +189,8 @@ public class FakeModelService implements QuarkusTestResourceLifecycleManager {
             handler = this::heartbeat;
         } else if (path.startsWith("/internal/v1/artifacts/")) {
             handler = this::artifact;
+        } else if (path.startsWith("/internal/v1/datasets/")) {
+            handler = this::dataset;
         } else if (path.equals("/q/health/ready")) {
             handler = e -> respond(e, 200, "{\"status\":\"UP\"}");
         } else {
@@ -212,6 +228,17 @@ public class FakeModelService implements QuarkusTestResourceLifecycleManager {
         String sha =
                 HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(zip));
         artifacts.put(modelId + "/" + version, new Artifact(zip, sha));
+    }
+
+    void addDataset(String datasetId, String csv, String label, long rows) throws Exception {
+        byte[] bytes = csv.getBytes(StandardCharsets.UTF_8);
+        String sha =
+                HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        datasets.put(datasetId, new Dataset(bytes, sha, label, rows));
+    }
+
+    List<Part> outputOf(String jobId) {
+        return outputs.getOrDefault(jobId, List.of());
     }
 
     /** Holds downloads of this artifact until the returned latch is released. */
@@ -257,6 +284,14 @@ public class FakeModelService implements QuarkusTestResourceLifecycleManager {
             String[] parts = exchange.path().split("/");
             // /internal/v1/jobs/claims, /internal/v1/jobs/{jobId}/release
             boolean claims = parts.length == 5 && "claims".equals(parts[4]);
+            if (parts.length == 6 && "output".equals(parts[5]) && "PUT".equals(exchange.method())) {
+                if (authorize(exchange).isEmpty()) {
+                    respond(exchange, 401, "{}");
+                    return;
+                }
+                output(exchange, parts[4]);
+                return;
+            }
             if (!"POST".equals(exchange.method()) || (parts.length != 6 && !claims)) {
                 respond(exchange, 404, "{}");
                 return;
@@ -318,6 +353,10 @@ public class FakeModelService implements QuarkusTestResourceLifecycleManager {
                 entry.put("proceed", true)
                         .put("leaseExpiresAt", Instant.now().plusSeconds(3).toString())
                         .set("job", whole);
+                Long checkpoint = checkpoints.get(jobId);
+                if (checkpoint != null) {
+                    entry.putObject("checkpoint").put("rows", checkpoint);
+                }
             }
         }
         respond(exchange, 200, Json.write(answer));
@@ -377,6 +416,51 @@ public class FakeModelService implements QuarkusTestResourceLifecycleManager {
             }
             exchange.respond(200, "application/zip", Map.of("X-Artifact-Sha256", artifact.sha256()), artifact.bytes());
         }
+    }
+
+    /** {@code PUT /internal/v1/jobs/{id}/output}: a part must start where the stored rows end. */
+    private synchronized void output(Exchange exchange, String jobId) {
+        if (refuseOutput.contains(jobId)) {
+            outputsRefused.incrementAndGet();
+            respond(exchange, 409, "{\"detail\":\"not the lease holder\"}");
+            return;
+        }
+        long from = Long.parseLong(exchange.request.getParam("from"));
+        long to = Long.parseLong(exchange.request.getParam("to"));
+        int attempt = Integer.parseInt(exchange.request.getParam("attempt"));
+        List<Part> parts = outputs.computeIfAbsent(jobId, k -> new CopyOnWriteArrayList<>());
+        long done = parts.isEmpty()
+                ? checkpoints.getOrDefault(jobId, 0L)
+                : parts.get(parts.size() - 1).to();
+        if (from != done || to <= from) {
+            respond(exchange, 409, "{\"detail\":\"the output holds rows up to " + done + "\"}");
+            return;
+        }
+        parts.add(new Part(from, to, attempt, exchange.body));
+        respond(exchange, 200, "{\"from\":" + from + ",\"to\":" + to + ",\"rowsDone\":" + to + "}");
+    }
+
+    private void dataset(Exchange exchange) {
+        if (authorize(exchange).isEmpty()) {
+            respond(exchange, 401, "{}");
+            return;
+        }
+        Dataset dataset = datasets.get(exchange.path().substring("/internal/v1/datasets/".length()));
+        if (dataset == null) {
+            respond(exchange, 404, "{}");
+            return;
+        }
+        exchange.respond(
+                200,
+                "text/csv",
+                Map.of(
+                        "X-Artifact-Sha256",
+                        dataset.sha256(),
+                        "X-Dataset-Label",
+                        java.net.URLEncoder.encode(dataset.label(), StandardCharsets.UTF_8),
+                        "X-Dataset-Rows",
+                        String.valueOf(dataset.rows())),
+                dataset.csv());
     }
 
     private static void await(CountDownLatch gate) {
