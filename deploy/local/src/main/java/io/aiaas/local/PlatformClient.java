@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.aiaas.common.json.Json;
 import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Path;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -64,6 +65,45 @@ public final class PlatformClient {
                 response.headers().firstValue("Content-Type").orElse(""),
                 response.body(),
                 response);
+    }
+
+    /**
+     * POSTs {@code file} streamed from disk (never held in memory), with {@code Content-Encoding} when
+     * {@code contentEncoding} is given.
+     */
+    public Reply upload(String path, String bearer, String contentType, String contentEncoding, Path file)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + path))
+                .timeout(Duration.ofMinutes(5))
+                .header("Authorization", "Bearer " + bearer)
+                .header("Content-Type", contentType)
+                .POST(HttpRequest.BodyPublishers.ofFile(file));
+        if (contentEncoding != null) {
+            request.header("Content-Encoding", contentEncoding);
+        }
+        HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return new Reply(
+                response.statusCode(),
+                response.headers().firstValue("Content-Type").orElse(""),
+                response.body(),
+                response);
+    }
+
+    /** GETs {@code path} and hands its body, streamed, to {@code reader}; returns the status. */
+    public int stream(String path, String bearer, java.util.function.Consumer<java.io.InputStream> reader)
+            throws IOException, InterruptedException {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + path))
+                .timeout(Duration.ofMinutes(5))
+                .header("Authorization", "Bearer " + bearer)
+                .GET()
+                .build();
+        HttpResponse<java.io.InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+        try (java.io.InputStream body = response.body()) {
+            if (response.statusCode() == 200) {
+                reader.accept(body);
+            }
+        }
+        return response.statusCode();
     }
 
     @Override

@@ -230,15 +230,25 @@ public final class PlatformRuntime implements AutoCloseable {
      * until it is ready. The caller owns it: closing it stops it, and nothing else.
      */
     public ServiceProcess startReplica(Service service) throws IOException, InterruptedException {
-        String name = service.module() + "-replica-" + (++replicas);
+        String name;
+        synchronized (this) {
+            name = service.module() + "-replica-" + (++replicas);
+        }
+        return startReplica(service, name, service.heapMb(), Map.of());
+    }
+
+    /**
+     * As {@link #startReplica(Service)}, named {@code name} (a worker's id follows its name: starting a worker again
+     * under a name it had is that worker restarting), with a heap of {@code heapMb} MiB and {@code overrides} added to
+     * its environment.
+     */
+    public ServiceProcess startReplica(Service service, String name, int heapMb, Map<String, String> overrides)
+            throws IOException, InterruptedException {
         log("starting " + name);
+        Map<String, String> env = new HashMap<>(envOf(service, name));
+        env.putAll(overrides);
         ServiceProcess process = ServiceProcess.start(
-                options.repoRoot(),
-                service,
-                name,
-                freePort(),
-                envOf(service, name),
-                options.stateDir().resolve("logs"));
+                options.repoRoot(), service, name, freePort(), heapMb, env, options.stateDir().resolve("logs"));
         try {
             process.awaitReady(Duration.ofSeconds(180));
         } catch (RuntimeException | InterruptedException e) {

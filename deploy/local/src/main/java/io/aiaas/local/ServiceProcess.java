@@ -39,6 +39,11 @@ public final class ServiceProcess implements AutoCloseable {
             return module;
         }
 
+        /** The heap (-Xmx) a process of this service gets, in MiB. */
+        public int heapMb() {
+            return heapMb;
+        }
+
         public int defaultPort() {
             return defaultPort;
         }
@@ -76,6 +81,13 @@ public final class ServiceProcess implements AutoCloseable {
     public static ServiceProcess start(
             Path repoRoot, Service service, String name, int port, Map<String, String> env, Path logDir)
             throws IOException {
+        return start(repoRoot, service, name, port, service.heapMb, env, logDir);
+    }
+
+    /** As {@link #start(Path, Service, String, int, Map, Path)}, with a heap of {@code heapMb} MiB. */
+    public static ServiceProcess start(
+            Path repoRoot, Service service, String name, int port, int heapMb, Map<String, String> env, Path logDir)
+            throws IOException {
         Path jar = service.jar(repoRoot);
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " is missing: build the services first (./mvnw install -DskipTests)");
@@ -84,7 +96,7 @@ public final class ServiceProcess implements AutoCloseable {
         Path log = logDir.resolve(name + ".log");
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("-Xmx" + service.heapMb + "m");
+        command.add("-Xmx" + heapMb + "m");
         command.add("-XX:+ExitOnOutOfMemoryError");
         command.add("-jar");
         command.add(jar.toString());
