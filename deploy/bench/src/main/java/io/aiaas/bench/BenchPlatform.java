@@ -93,22 +93,13 @@ final class BenchPlatform implements AutoCloseable {
             expect(key, 201, "create the benchmark key");
             JsonNode keyBody = key.json();
             String apiKey = keyBody.path("key").asText();
-            expect(client.postJson("/v1/models", apiKey, Map.of("name", MODEL)), 201, "create the benchmark model");
             Path dir = Files.createTempDirectory("aiaas-bench-model");
             try {
                 DenseSavedModel.export(
                         dir.resolve("model"),
                         new float[][] {{1f, 0f, 0.5f}, {0f, 1f, 0.5f}, {1f, 1f, 0f}, {-1f, 0f, 2f}},
                         new float[] {0.5f, -1f, 0f});
-                expect(
-                        client.send(
-                                "POST",
-                                "/v1/models/" + MODEL + "/versions",
-                                apiKey,
-                                "application/zip",
-                                Archives.zip(dir.resolve("model"))),
-                        201,
-                        "upload the benchmark model");
+                uploadModel(client, apiKey, MODEL, dir.resolve("model"));
             } finally {
                 SavedModelArchive.deleteTree(dir);
             }
@@ -163,6 +154,20 @@ final class BenchPlatform implements AutoCloseable {
             tokenMintedAt = now;
         }
         return token;
+    }
+
+    /** Creates the tenant's model {@code name} and uploads the SavedModel in {@code dir} as a version of it. */
+    int uploadModel(String name, Path dir) throws Exception {
+        return uploadModel(client, apiKey, name, dir);
+    }
+
+    /** Answers the new version's number. */
+    private static int uploadModel(PlatformClient client, String apiKey, String name, Path dir) throws Exception {
+        expect(client.postJson("/v1/models", apiKey, Map.of("name", name)), 201, "create the model " + name);
+        PlatformClient.Reply version =
+                client.send("POST", "/v1/models/" + name + "/versions", apiKey, "application/zip", Archives.zip(dir));
+        expect(version, 201, "upload a version of the model " + name);
+        return version.json().path("version").asInt();
     }
 
     private static void expect(PlatformClient.Reply reply, int status, String what) {
