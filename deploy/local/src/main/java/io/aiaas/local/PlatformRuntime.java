@@ -248,7 +248,13 @@ public final class PlatformRuntime implements AutoCloseable {
         Map<String, String> env = new HashMap<>(envOf(service, name));
         env.putAll(overrides);
         ServiceProcess process = ServiceProcess.start(
-                options.repoRoot(), service, name, freePort(), heapMb, env, options.stateDir().resolve("logs"));
+                options.repoRoot(),
+                service,
+                name,
+                freePort(),
+                heapMb,
+                env,
+                options.stateDir().resolve("logs"));
         try {
             process.awaitReady(Duration.ofSeconds(180));
         } catch (RuntimeException | InterruptedException e) {

@@ -168,14 +168,14 @@ class BatchInferenceIT {
     }
 
     private static String uploadDataset(Tenant t, PlatformClient via, Path csv, boolean gzip) throws Exception {
-        var reply = via.upload(
-                "/v1/datasets?name=it-data&label=label", t.key, "text/csv", gzip ? "gzip" : null, csv);
+        var reply = via.upload("/v1/datasets?name=it-data&label=label", t.key, "text/csv", gzip ? "gzip" : null, csv);
         assertEquals(201, reply.status(), reply::toString);
         return reply.json().path("id").asText();
     }
 
     private static void uploadModel(Tenant t, String model, byte[] zip) throws Exception {
-        assertEquals(201, api.postJson("/v1/models", t.key, Map.of("name", model)).status());
+        assertEquals(
+                201, api.postJson("/v1/models", t.key, Map.of("name", model)).status());
         var uploaded = api.send("POST", "/v1/models/" + model + "/versions", t.key, "application/zip", zip);
         assertEquals(201, uploaded.status(), uploaded::toString);
     }
@@ -184,7 +184,7 @@ class BatchInferenceIT {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("type", "inference");
         body.put("model", model);
-        body.put("datasetId", datasetId);
+        body.put("dataset", datasetId);
         body.put("parameters", Map.of("chunk_rows", chunkRows));
         var reply = api.postJson("/v1/jobs", t.key, body);
         assertEquals(202, reply.status(), reply::toString);
@@ -224,8 +224,7 @@ class BatchInferenceIT {
                     return seen;
                 }
             }
-            assertTrue(
-                    job.path("status").asText().matches("queued|running"), () -> "the job ended early: " + job);
+            assertTrue(job.path("status").asText().matches("queued|running"), () -> "the job ended early: " + job);
             Thread.sleep(20);
         }
         return fail("job " + jobId + " did not store " + atLeast + " rows; saw " + seen);
@@ -312,7 +311,8 @@ class BatchInferenceIT {
         JsonNode done = awaitEnd(t, jobId);
         assertEquals("succeeded", done.path("status").asText(), done::toString);
         assertEquals(rows, done.path("result").path("rows").asLong(), done::toString);
-        assertEquals("/v1/jobs/" + jobId + "/result", done.path("result").path("url").asText());
+        assertEquals(
+                "/v1/jobs/" + jobId + "/result", done.path("result").path("url").asText());
         assertEquals(rows, done.path("progress").path("rows").asLong(), done::toString);
         assertEquals(rows, done.path("usage").path("examples").asLong(), done::toString);
 
@@ -353,8 +353,7 @@ class BatchInferenceIT {
         }
         long stored = done.path("progress").path("rows").asLong();
         assertTrue(stored < SLOW_ROWS, "stopped mid-run at " + stored + " rows");
-        assertTrue(
-                done.path("progress").path("totalRows").asLong() == SLOW_ROWS, () -> "total rows shown: " + done);
+        assertTrue(done.path("progress").path("totalRows").asLong() == SLOW_ROWS, () -> "total rows shown: " + done);
         // partial output is not a result; what it ran is billed
         var result = api.get("/v1/jobs/" + jobId + "/result", t.key);
         assertEquals(404, result.status(), result::toString);
@@ -434,8 +433,7 @@ class BatchInferenceIT {
                 "the file (" + size + " bytes) is larger than either heap");
 
         Tenant t = newTenant();
-        ServiceProcess model = platform.startReplica(
-                Service.MODEL, "model-service-small-heap", modelHeapMb, Map.of());
+        ServiceProcess model = platform.startReplica(Service.MODEL, "model-service-small-heap", modelHeapMb, Map.of());
         try (model;
                 ServiceProcess gateway = platform.startReplica(
                         Service.GATEWAY,
@@ -463,12 +461,7 @@ class BatchInferenceIT {
             System.out.printf(
                     "[it] uploads of %d bytes (%d gzip): peak heap used gateway %d MiB of %d, model-service %d MiB"
                             + " of %d%n",
-                    size,
-                    Files.size(gz),
-                    watch.peakMb(gateway),
-                    gatewayHeapMb,
-                    watch.peakMb(model),
-                    modelHeapMb);
+                    size, Files.size(gz), watch.peakMb(gateway), gatewayHeapMb, watch.peakMb(model), modelHeapMb);
             for (String id : List.of(plain, gzip)) {
                 assertEquals(204, api.delete("/v1/datasets/" + id, t.key).status());
             }

@@ -43,9 +43,12 @@ public class BodyLimits {
         if (HttpMethod.GET.equals(method) || HttpMethod.HEAD.equals(method) || HttpMethod.DELETE.equals(method)) {
             return;
         }
+        String path = request.getUriInfo().getPath();
+        if (streamedAndBoundedElsewhere(method, path)) {
+            return;
+        }
         Optional<PlanLimits> plan = caller.plan();
-        boolean upload =
-                HttpMethod.POST.equals(method) && request.getUriInfo().getPath().endsWith("/versions");
+        boolean upload = HttpMethod.POST.equals(method) && path.endsWith("/versions");
         long limit = upload ? uploads.modelBytesLimit(plan) : jsonLimit(plan);
         String what = upload ? "The archive" : "The body";
         String length = request.getHeaderString(HttpHeaders.CONTENT_LENGTH);
@@ -63,6 +66,19 @@ public class BodyLimits {
             // chunked: nothing said how long it is, so it is counted as it is read
             request.setEntityStream(new Bounded(request.getEntityStream(), limit, what));
         }
+    }
+
+    /**
+     * Bodies that are streamed to the artifact store and bounded while they are read, not by {@code maxRequestBytes}:
+     * dataset uploads ({@link io.aiaas.model.service.DatasetUploads}: the plan's {@code maxModelBytes} and the storage
+     * it has left) and the parts of a batch job's output ({@link io.aiaas.model.service.JobOutputs}).
+     */
+    static boolean streamedAndBoundedElsewhere(String method, String path) {
+        String p = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+        if (HttpMethod.POST.equals(method) && (p.equals("/v1/datasets") || p.equals("v1/datasets"))) {
+            return true;
+        }
+        return HttpMethod.PUT.equals(method) && p.matches("/?internal/v1/jobs/[^/]+/output");
     }
 
     private long jsonLimit(Optional<PlanLimits> plan) {

@@ -143,6 +143,16 @@ class DatasetApiTest extends ApiTestSupport {
                 .body("labelMax", equalTo(9))
                 .body("sizeBytes", equalTo(plain.size()))
                 .body("sha256", equalTo(sha256(plain.toByteArray())));
+        // plain, it is over the plan's maxRequestBytes (1 MiB), which does not bound uploads of datasets
+        post(
+                        Tokens.tenant(tenant, Scopes.ALL, Tokens.plan(1024 * 1024, 3 * 1024 * 1024)),
+                        "?name=big&label=y",
+                        null,
+                        "text/csv",
+                        plain.toByteArray())
+                .statusCode(201)
+                .body("rows", equalTo(100_000))
+                .body("sizeBytes", equalTo(plain.size()));
     }
 
     @Test

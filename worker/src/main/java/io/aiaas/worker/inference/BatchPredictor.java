@@ -58,26 +58,25 @@ public final class BatchPredictor {
         int features = reader.features();
         long[] rowDims = rowDims(input, features);
         SessionFunction function = model.bundle().function(signatureName);
-        float[] row = new float[features];
-        long rowIndex = 0;
-        while (rowIndex < fromRow && reader.next(row)) {
-            rowIndex++;
-        }
-        float[] chunk = new float[chunkRows * features];
-        while (true) {
-            if (stop.getAsBoolean()) {
-                return new Outcome(rowIndex, true);
+        try (ChunkReader chunks = new ChunkReader(reader, chunkRows, fromRow)) {
+            long rowIndex = fromRow;
+            while (true) {
+                if (stop.getAsBoolean()) {
+                    return new Outcome(rowIndex, true);
+                }
+                ChunkReader.Chunk chunk = chunks.next();
+                if (chunk == null) {
+                    return new Outcome(chunks.rowsRead(), false);
+                }
+                rowIndex = chunk.firstRow();
+                byte[] lines = runChunk(function, input, rowDims, chunk.values(), chunk.rows(), features, rowIndex);
+                chunks.recycle(chunk);
+                sink.accept(rowIndex, rowIndex + chunk.rows(), lines);
+                rowIndex += chunk.rows();
             }
-            int n = 0;
-            while (n < chunkRows && reader.next(row)) {
-                System.arraycopy(row, 0, chunk, n * features, features);
-                n++;
-            }
-            if (n == 0) {
-                return new Outcome(rowIndex, false);
-            }
-            sink.accept(rowIndex, rowIndex + n, runChunk(function, input, rowDims, chunk, n, features, rowIndex));
-            rowIndex += n;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted between chunks");
         }
     }
 

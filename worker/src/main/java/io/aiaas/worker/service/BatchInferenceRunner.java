@@ -123,13 +123,14 @@ public class BatchInferenceRunner implements JobRunner {
         long computeMillis = Math.max(1, (System.nanoTime() - started) / 1_000_000);
         if (outcome.stopped()) {
             // cancelled (billed for the rows it ran), or lost, handed back or timed out (the caller drops or fails it)
-            return cancelledOutcome(job, held.rowsStored() - fromRow, computeMillis);
+            return cancelledOutcome(job, held.rowsStored(), computeMillis);
         }
         long rows = outcome.rowsDone();
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("rows", rows);
         result.put("url", "/v1/jobs/" + job.jobId() + "/result");
-        long examples = rows - fromRow;
+        // the rows of the whole job, its earlier attempts' included: billed once, with this attempt's compute
+        long examples = rows;
         JobUsage usage = new JobUsage(computeMillis, examples, units(computeMillis), device.name());
         LOG.debugf("job %s: %d rows of %d in %d ms", job.jobId(), examples, totalRows, computeMillis);
         return new JobOutcome.Succeeded(Json.mapper().valueToTree(result), usage, billed(job, examples, computeMillis));
