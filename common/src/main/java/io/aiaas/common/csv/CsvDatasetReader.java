@@ -110,6 +110,115 @@ public final class CsvDatasetReader implements AutoCloseable {
             }
             throw new CsvFormatException(line, "an empty line in the middle of the file");
         }
+        if (text.indexOf('"') >= 0 || !readPlain(text, features)) {
+            readChecked(text, features);
+        }
+        rows++;
+        labelMin = Math.min(labelMin, label);
+        labelMax = Math.max(labelMax, label);
+        return true;
+    }
+
+    /**
+     * The common case, without a String per cell: a line of unquoted cells that are plain decimals (see
+     * {@link #plainDecimal}) and an integer label. False when anything else is met, and the line is then read again
+     * by {@link #readChecked}, which accepts every form the rules allow and reports what breaks them.
+     */
+    private boolean readPlain(String text, float[] features) {
+        int n = text.length();
+        if (n > 0 && text.charAt(n - 1) == '\r') {
+            n--;
+        }
+        int columns = header.size();
+        int start = 0;
+        int f = 0;
+        long rowLabel = 0;
+        for (int c = 0; c < columns; c++) {
+            int end = text.indexOf(',', start);
+            boolean last = c == columns - 1;
+            if (end < 0 || end >= n) {
+                if (!last) {
+                    return false;
+                }
+                end = n;
+            } else if (last) {
+                return false;
+            }
+            if (c == labelIndex) {
+                if (end == start) {
+                    return false;
+                }
+                try {
+                    rowLabel = Long.parseLong(text, start, end, 10);
+                } catch (NumberFormatException e) {
+                    return false;
+                }
+            } else {
+                float value = plainDecimal(text, start, end);
+                if (Float.isNaN(value)) {
+                    return false;
+                }
+                features[f++] = value;
+            }
+            start = end + 1;
+        }
+        label = rowLabel;
+        return true;
+    }
+
+    private static final double[] POWERS_OF_TEN = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8};
+
+    /**
+     * {@code text[from, to)} as {@link Float#parseFloat} reads it when it is a plain decimal: an optional sign, digits
+     * and at most one point, no more than 9 significant digits and 8 after the point; NaN for anything else. Fast and
+     * exact: m / 10^k with m below 10^9 and k at most 8 is one correctly rounded division in double, and rounding that
+     * to float cannot round twice wrongly (the quotient lies further than 2^-53 of it from every midpoint between two
+     * floats, because 2^25 · 10^8 &lt; 2^53), so the float is the nearest to the decimal, as parseFloat's.
+     */
+    static float plainDecimal(CharSequence text, int from, int to) {
+        int i = from;
+        if (i >= to) {
+            return Float.NaN;
+        }
+        boolean negative = false;
+        char first = text.charAt(i);
+        if (first == '-' || first == '+') {
+            negative = first == '-';
+            i++;
+        }
+        long mantissa = 0;
+        int significant = 0;
+        int fraction = 0;
+        boolean point = false;
+        boolean digit = false;
+        for (; i < to; i++) {
+            char c = text.charAt(i);
+            if (c >= '0' && c <= '9') {
+                digit = true;
+                if (point) {
+                    fraction++;
+                }
+                if (mantissa != 0 || c != '0') {
+                    mantissa = mantissa * 10 + (c - '0');
+                    if (++significant > 9) {
+                        return Float.NaN;
+                    }
+                }
+            } else if (c == '.' && !point) {
+                point = true;
+            } else {
+                return Float.NaN;
+            }
+        }
+        if (!digit || fraction > 8) {
+            return Float.NaN;
+        }
+        float value = (float) (mantissa / POWERS_OF_TEN[fraction]);
+        return negative ? -value : value;
+    }
+
+    /** Reads a line cell by cell with every rule checked; a broken rule is a {@link CsvFormatException}. */
+    private void readChecked(String text, float[] features) {
         split(text, line);
         if (fields.size() != header.size()) {
             throw new CsvFormatException(line, "the row has " + fields.size() + " cells, the header " + header.size());
@@ -123,10 +232,6 @@ public final class CsvDatasetReader implements AutoCloseable {
             }
             features[f++] = parseNumber(cell, i);
         }
-        rows++;
-        labelMin = Math.min(labelMin, label);
-        labelMax = Math.max(labelMax, label);
-        return true;
     }
 
     /** The label of the row {@link #next} read last. */

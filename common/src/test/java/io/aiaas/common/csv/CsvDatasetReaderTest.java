@@ -70,6 +70,60 @@ class CsvDatasetReaderTest {
         assertTrue(e.getMessage().contains("longer than 1000"), e.getMessage());
     }
 
+    /**
+     * The fast path reads plain decimals bit for bit as {@link Float#parseFloat} does: 3 million random ones of up to 9
+     * significant digits and 8 after the point (signs, leading zeros, a trailing point included), and the floats
+     * nearest to float midpoints, where rounding twice would show first.
+     */
+    @Test
+    void plainDecimalsReadExactlyAsParseFloatDoes() {
+        java.util.Random random = new java.util.Random(42);
+        for (int n = 0; n < 3_000_000; n++) {
+            int digits = 1 + random.nextInt(9);
+            long mantissa = (long) (random.nextDouble() * Math.pow(10, digits));
+            int fraction = random.nextInt(9);
+            String plain = Long.toString(mantissa);
+            while (plain.length() <= fraction) {
+                plain = "0" + plain;
+            }
+            String text = fraction == 0
+                    ? plain + (random.nextInt(4) == 0 ? "." : "")
+                    : plain.substring(0, plain.length() - fraction) + "." + plain.substring(plain.length() - fraction);
+            if (random.nextBoolean()) {
+                text = (random.nextBoolean() ? "-" : "+") + text;
+            }
+            assertTrue(assertPlain(text), text + " takes the fast path");
+        }
+        int fast = 0;
+        for (int n = 0; n < 200_000; n++) {
+            // the decimal nearest to the midpoint above a random float, to 8 places
+            float f = random.nextFloat() * (float) Math.pow(10, random.nextInt(5));
+            double midpoint = ((double) f + (double) Math.nextUp(f)) / 2;
+            String text = new java.math.BigDecimal(midpoint)
+                    .setScale(8, java.math.RoundingMode.HALF_EVEN)
+                    .round(new java.math.MathContext(9))
+                    .toPlainString();
+            fast += assertPlain(text) ? 1 : 0;
+        }
+        assertTrue(fast > 150_000, fast + " of the decimals near midpoints took the fast path");
+        for (String other : List.of("", "-", ".", "1e3", "NaN", "1.2.3", " 1", "0x10", "1234567890", "0.123456789")) {
+            assertTrue(
+                    Float.isNaN(CsvDatasetReader.plainDecimal(other, 0, other.length())),
+                    "'" + other + "' is left to parseFloat");
+        }
+    }
+
+    /** Whether {@code text} took the fast path; if it did, its float is parseFloat's. */
+    private static boolean assertPlain(String text) {
+        float fast = CsvDatasetReader.plainDecimal(text, 0, text.length());
+        if (Float.isNaN(fast)) {
+            // outside the fast path's bounds (more than 9 significant digits): parseFloat reads it
+            return false;
+        }
+        assertEquals(Float.floatToIntBits(Float.parseFloat(text)), Float.floatToIntBits(fast), text);
+        return true;
+    }
+
     private static void assertLine(long line, String csv, String label) {
         CsvFormatException e = assertThrows(CsvFormatException.class, () -> {
             try (CsvDatasetReader reader = new CsvDatasetReader(new StringReader(csv), label)) {

@@ -6,13 +6,13 @@ import io.aiaas.common.csv.CsvDatasetReader;
 import io.aiaas.common.json.Json;
 import io.aiaas.common.oip.Datatype;
 import io.aiaas.common.oip.InvalidInputException;
-import io.aiaas.common.oip.ResponseOutput;
 import io.aiaas.common.oip.Signature;
 import io.aiaas.common.oip.TensorSpec;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.tensorflow.Result;
@@ -122,18 +122,46 @@ public final class BatchPredictor {
         }
         try (feed;
                 Result result = function.call(Map.of(input.name(), feed))) {
-            Map<String, ResponseOutput> outputs = new LinkedHashMap<>();
+            List<Column> columns = new ArrayList<>();
             for (Map.Entry<String, Tensor> entry : result) {
-                outputs.put(
-                        entry.getKey(),
-                        io.aiaas.worker.inference.TensorCodec.toOutput(entry.getKey(), entry.getValue()));
+                columns.add(Column.of(entry.getKey(), entry.getValue()));
             }
-            return lines(outputs, n, firstRow);
+            return lines(columns, n, firstRow);
+        }
+    }
+
+    /**
+     * One output of a chunk: FP32 as floats read straight from the tensor (the common case, and the costly one when
+     * it goes through JSON trees), any other type as {@link TensorCodec} renders it.
+     */
+    private record Column(String name, float[] floats, JsonNode data, int size) {
+        static Column of(String name, Tensor tensor) {
+            if (tensor instanceof TFloat32 t) {
+                long size = t.shape().size();
+                if (size > Integer.MAX_VALUE) {
+                    throw new IllegalStateException("output " + name + " is too large");
+                }
+                float[] values = new float[(int) size];
+                t.copyTo(DataBuffers.of(values, false, false));
+                return new Column(name, values, null, values.length);
+            }
+            JsonNode data = TensorCodec.toOutput(name, tensor).data();
+            return new Column(name, null, data, data.size());
+        }
+
+        void write(JsonGenerator json, int from, int to) throws IOException {
+            for (int i = from; i < to; i++) {
+                if (floats != null) {
+                    json.writeNumber(floats[i]);
+                } else {
+                    json.writeTree(data.get(i));
+                }
+            }
         }
     }
 
     /** One line per row with that row's slice of each output (outputs are {@code [rows, …]}). */
-    private static byte[] lines(Map<String, ResponseOutput> outputs, int n, long firstRow) {
+    private static byte[] lines(List<Column> columns, int n, long firstRow) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(n * 64);
         try (JsonGenerator json = Json.mapper().getFactory().createGenerator(out)) {
             json.setRootValueSeparator(null);
@@ -141,13 +169,10 @@ public final class BatchPredictor {
                 json.writeStartObject();
                 json.writeNumberField("row", firstRow + r);
                 json.writeObjectFieldStart("outputs");
-                for (ResponseOutput output : outputs.values()) {
-                    JsonNode data = output.data();
-                    int perRow = data.size() / n;
-                    json.writeArrayFieldStart(output.name());
-                    for (int i = r * perRow; i < (r + 1) * perRow; i++) {
-                        json.writeTree(data.get(i));
-                    }
+                for (Column column : columns) {
+                    int perRow = column.size() / n;
+                    json.writeArrayFieldStart(column.name());
+                    column.write(json, r * perRow, (r + 1) * perRow);
                     json.writeEndArray();
                 }
                 json.writeEndObject();

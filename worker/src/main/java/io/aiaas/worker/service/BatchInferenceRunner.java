@@ -18,7 +18,6 @@ import io.aiaas.worker.inference.ComputeDevice;
 import io.aiaas.worker.inference.ModelCache;
 import io.aiaas.worker.inference.ModelLease;
 import jakarta.inject.Singleton;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -87,8 +86,7 @@ public class BatchInferenceRunner implements JobRunner {
                 OutputParts output = new OutputParts(modelService, held, partInterval, partMaxBytes)) {
             totalRows = dataset.rows();
             CsvDatasetReader reader = new CsvDatasetReader(
-                    new BufferedReader(new InputStreamReader(dataset.body(), StandardCharsets.UTF_8), 1 << 16),
-                    dataset.labelColumn());
+                    new InputStreamReader(dataset.body(), StandardCharsets.UTF_8), dataset.labelColumn());
             LOG.debugf("job %s: rows %d to %d in chunks of %d", job.jobId(), fromRow, totalRows, chunkRows);
             outcome = BatchPredictor.run(
                     lease.model(),
