@@ -56,14 +56,6 @@ public interface ModelServiceApi {
             @HeaderParam("Authorization") String authorization,
             @HeaderParam("X-Request-Id") String requestId);
 
-    @GET
-    @Path("internal/v1/datasets/{datasetId}")
-    @Produces({"text/csv", "application/problem+json"})
-    RestResponse<InputStream> dataset(
-            @PathParam("datasetId") String datasetId,
-            @HeaderParam("Authorization") String authorization,
-            @HeaderParam("X-Request-Id") String requestId);
-
     @PUT
     @Path("internal/v1/jobs/{jobId}/output")
     @Consumes("application/x-ndjson")
