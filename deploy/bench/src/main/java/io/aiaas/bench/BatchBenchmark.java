@@ -71,9 +71,10 @@ final class BatchBenchmark implements Callable<Integer> {
 
     @Option(
             names = "--jobs",
-            defaultValue = "2",
-            description = "Batch jobs run one after another on the platform; the last is reported (the first ones warm"
-                    + " the worker's JIT, as the in-process passes do), each is checked.")
+            defaultValue = "6",
+            description =
+                    "Batch jobs run one after another on the platform, each checked; the median run of all but"
+                            + " the first (which warms the worker's JIT, as the in-process passes do) is the platform's figure.")
     int jobs;
 
     @Option(
@@ -437,8 +438,8 @@ final class BatchBenchmark implements Callable<Integer> {
                         + " reported. **Platform**: the CSV uploaded through the gateway (`POST /v1/datasets`, streamed"
                         + " from disk, plain and gzip), then a batch inference job (`parameters.chunk_rows` %d) read every"
                         + " 50 ms until it ends, its NDJSON result downloaded and checked: every row once, and %,d rows'"
-                        + " outputs equal to the in-process ones within %.0e; %d jobs one after another, the last"
-                        + " reported. MB are 10⁶ bytes.",
+                        + " outputs equal to the in-process ones within %.0e; %d jobs one after another, the median run of"
+                        + " all but the first reported (the first warms the worker's JIT). MB are 10⁶ bytes.",
                 rows, WIDTHS[0], seed, seed, chunkRows, baselinePasses, chunkRows, spotCheck, TOLERANCE, jobs));
         List<List<String>> table = new ArrayList<>();
         table.add(row("CSV size", Report.number(csv.bytes() / 1e6, 1) + " MB"));
@@ -470,7 +471,7 @@ final class BatchBenchmark implements Callable<Integer> {
             if (job != null && job.status.equals("succeeded")) {
                 double endToEnd = rows / job.submitToEndSeconds;
                 table.add(row(
-                        "platform, job run (startedAt → finishedAt)",
+                        "platform, last job's run (startedAt → finishedAt)",
                         job.runSeconds == null
                                 ? "n/a"
                                 : Report.number(rows / job.runSeconds, 0) + " rows/s ("
@@ -478,7 +479,7 @@ final class BatchBenchmark implements Callable<Integer> {
                                         + percent(rows / job.runSeconds / baseline.rowsPerSecond())
                                         + " of in process"));
                 table.add(row(
-                        "platform, submit → succeeded",
+                        "platform, last job, submit → succeeded",
                         Report.number(endToEnd, 0) + " rows/s (" + Report.number(job.submitToEndSeconds, 2) + " s), "
                                 + percent(endToEnd / baseline.rowsPerSecond()) + " of in process"));
                 table.add(row(
@@ -486,9 +487,32 @@ final class BatchBenchmark implements Callable<Integer> {
                         Report.number(job.downloadSeconds, 2) + " s (" + Report.number(job.resultLines, 0) + " lines, "
                                 + Report.number(job.resultBytes / 1e6, 1) + " MB)"));
                 table.add(row("result check", job.check));
-                double ratio = (job.runSeconds == null ? endToEnd : rows / job.runSeconds) / baseline.rowsPerSecond();
-                goal = "**Goal**: the platform's job at ≥ 90 % of in-process rows/s: " + percent(ratio) + ", "
-                        + (ratio >= 0.9 ? "met" : "missed") + ".";
+                List<Double> warm =
+                        platform.jobs.subList(platform.jobs.size() > 1 ? 1 : 0, platform.jobs.size()).stream()
+                                .filter(j -> j.status.equals("succeeded") && j.runSeconds != null)
+                                .map(j -> j.runSeconds)
+                                .sorted()
+                                .toList();
+                table.add(row(
+                        "platform, every job's run",
+                        String.join(
+                                        ", ",
+                                        platform.jobs.stream()
+                                                .map(j -> j.runSeconds == null ? "n/a" : Report.number(j.runSeconds, 2))
+                                                .toList())
+                                + " s"));
+                double median = warm.isEmpty()
+                        ? job.submitToEndSeconds
+                        : warm.size() % 2 == 1
+                                ? warm.get(warm.size() / 2)
+                                : (warm.get(warm.size() / 2 - 1) + warm.get(warm.size() / 2)) / 2;
+                table.add(row(
+                        "**platform, median run after the first**",
+                        Report.number(rows / median, 0) + " rows/s (" + Report.number(median, 2) + " s), "
+                                + percent(rows / median / baseline.rowsPerSecond()) + " of in process"));
+                double ratio = rows / median / baseline.rowsPerSecond();
+                goal = "**Goal**: the platform's job (median run after the first) at ≥ 90 % of in-process rows/s: "
+                        + percent(ratio) + ", " + (ratio >= 0.9 ? "met" : "missed") + ".";
             } else if (job != null) {
                 table.add(row("platform job", job.check));
             }
