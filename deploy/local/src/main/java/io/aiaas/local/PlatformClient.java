@@ -59,12 +59,7 @@ public final class PlatformClient {
         if (contentType != null) {
             request.header("Content-Type", contentType);
         }
-        HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-        return new Reply(
-                response.statusCode(),
-                response.headers().firstValue("Content-Type").orElse(""),
-                response.body(),
-                response);
+        return reply(http.send(request.build(), HttpResponse.BodyHandlers.ofString()));
     }
 
     /**
@@ -81,12 +76,7 @@ public final class PlatformClient {
         if (contentEncoding != null) {
             request.header("Content-Encoding", contentEncoding);
         }
-        HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-        return new Reply(
-                response.statusCode(),
-                response.headers().firstValue("Content-Type").orElse(""),
-                response.body(),
-                response);
+        return reply(http.send(request.build(), HttpResponse.BodyHandlers.ofString()));
     }
 
     /** GETs {@code path} and hands its body, streamed, to {@code reader}; returns the status. */
@@ -104,6 +94,14 @@ public final class PlatformClient {
             }
         }
         return response.statusCode();
+    }
+
+    private static Reply reply(HttpResponse<String> response) {
+        return new Reply(
+                response.statusCode(),
+                response.headers().firstValue("Content-Type").orElse(""),
+                response.body(),
+                response);
     }
 
     @Override

@@ -140,19 +140,24 @@ public class JobAdmission {
             throw ApiException.tooLarge("The inline inputs exceed "
                     + config.jobs().maxRequestBytes() + " bytes; use a dataset and a batch job for larger inputs.");
         }
-        job.tenantId = tenantId;
+        return queued(job, jobRequest, request.maxRuntimeSeconds() != null);
+    }
+
+    /** The job row of an admitted inference job, queued; its columns follow its {@code request}. */
+    private Job queued(Job job, JobRequest request, boolean runtimeGiven) {
+        job.tenantId = request.tenantId();
         job.type = JobType.INFERENCE.wire();
         job.status = JobStatus.QUEUED.wire();
-        job.modelName = model.name;
-        job.modelId = model.id;
-        job.version = version.version;
-        job.signature = signatureName;
+        job.modelName = request.model();
+        job.modelId = request.modelId();
+        job.version = request.version();
+        job.signature = request.signature();
         job.attempt = 0;
         job.maxAttempts = config.jobs().maxAttempts();
-        job.requestId = requestId;
-        job.maxRuntimeSeconds = request.maxRuntimeSeconds() == null ? null : jobRequest.maxRuntimeSeconds();
-        job.createdAt = now;
-        job.updatedAt = now;
+        job.requestId = request.requestId();
+        job.maxRuntimeSeconds = runtimeGiven ? request.maxRuntimeSeconds() : null;
+        job.createdAt = request.createdAt();
+        job.updatedAt = request.createdAt();
         return job;
     }
 
@@ -221,20 +226,7 @@ public class JobAdmission {
                 now,
                 effectiveRuntime(request.maxRuntimeSeconds()));
         job.request = Json.write(jobRequest);
-        job.tenantId = tenantId;
-        job.type = JobType.INFERENCE.wire();
-        job.status = JobStatus.QUEUED.wire();
-        job.modelName = model.name;
-        job.modelId = model.id;
-        job.version = version.version;
-        job.signature = signatureName;
-        job.attempt = 0;
-        job.maxAttempts = config.jobs().maxAttempts();
-        job.requestId = requestId;
-        job.maxRuntimeSeconds = request.maxRuntimeSeconds() == null ? null : jobRequest.maxRuntimeSeconds();
-        job.createdAt = now;
-        job.updatedAt = now;
-        return job;
+        return queued(job, jobRequest, request.maxRuntimeSeconds() != null);
     }
 
     /**
