@@ -53,6 +53,8 @@ public class InternalResource {
     private final WorkerFleet fleet;
     private final DatasetCatalogue datasets;
     private final JobOutputs outputs;
+    private final io.aiaas.model.service.JobCheckpoints checkpoints;
+    private final io.aiaas.model.service.TrainedVersions trained;
 
     public InternalResource(
             CallerContext caller,
@@ -60,13 +62,17 @@ public class InternalResource {
             ArtifactDownloads artifacts,
             WorkerFleet fleet,
             DatasetCatalogue datasets,
-            JobOutputs outputs) {
+            JobOutputs outputs,
+            io.aiaas.model.service.JobCheckpoints checkpoints,
+            io.aiaas.model.service.TrainedVersions trained) {
         this.caller = caller;
         this.lifecycle = lifecycle;
         this.artifacts = artifacts;
         this.fleet = fleet;
         this.datasets = datasets;
         this.outputs = outputs;
+        this.checkpoints = checkpoints;
+        this.trained = trained;
     }
 
     @POST
@@ -207,5 +213,66 @@ public class InternalResource {
             throw ApiException.badRequest("Query parameters 'workerId', 'attempt', 'from' and 'to' are required.");
         }
         return outputs.add(jobId, caller.token().tid(), workerId, attempt, from, to, body);
+    }
+
+    /** A training job's checkpoint at the end of {@code epoch}, from the worker holding its lease for {@code attempt}. */
+    @PUT
+    @Path("jobs/{id}/checkpoint")
+    @Operation(hidden = true)
+    @Consumes(MediaType.WILDCARD)
+    @Produces(MediaType.APPLICATION_JSON)
+    public Map<String, Object> checkpoint(
+            @PathParam("id") String jobId,
+            @QueryParam("workerId") String workerId,
+            @QueryParam("attempt") Integer attempt,
+            @QueryParam("epoch") Integer epoch,
+            InputStream body)
+            throws IOException {
+        caller.requireService(InternalToken.ISSUER_WORKER);
+        if (attempt == null || epoch == null) {
+            throw ApiException.badRequest("Query parameters 'workerId', 'attempt' and 'epoch' are required.");
+        }
+        io.aiaas.model.service.JobCheckpoints.Stored stored =
+                checkpoints.put(jobId, caller.token().tid(), workerId, attempt, epoch, body);
+        return Map.of("epoch", stored.epoch(), "sizeBytes", stored.sizeBytes());
+    }
+
+    /** The job's newest checkpoint (header {@code X-Checkpoint-Epoch}); 404 when it has none. */
+    @GET
+    @Path("jobs/{id}/checkpoint")
+    @Operation(hidden = true)
+    @Produces(MediaType.APPLICATION_OCTET_STREAM)
+    public Response checkpoint(@PathParam("id") String jobId) {
+        caller.requireService(InternalToken.ISSUER_WORKER);
+        io.aiaas.model.service.JobCheckpoints.Stored stored = checkpoints
+                .get(jobId, caller.token().tid())
+                .orElseThrow(() -> ApiException.notFound("Job '" + jobId + "' has no checkpoint."));
+        return Response.ok(stored.file().toFile(), MediaType.APPLICATION_OCTET_STREAM)
+                .header("X-Checkpoint-Epoch", stored.epoch())
+                .build();
+    }
+
+    /**
+     * Registers the SavedModel (a zip) a training job made as the next version of its target model, created when
+     * absent; once per job (a repeat answers the version it registered). Only the lease holder of {@code attempt}.
+     */
+    @POST
+    @Path("jobs/{id}/version")
+    @Operation(hidden = true)
+    @Consumes({"application/zip", MediaType.APPLICATION_OCTET_STREAM})
+    @Produces(MediaType.APPLICATION_JSON)
+    public Map<String, Object> trainedVersion(
+            @PathParam("id") String jobId,
+            @QueryParam("workerId") String workerId,
+            @QueryParam("attempt") Integer attempt,
+            InputStream body)
+            throws IOException {
+        caller.requireService(InternalToken.ISSUER_WORKER);
+        if (workerId == null || attempt == null) {
+            throw ApiException.badRequest("Query parameters 'workerId' and 'attempt' are required.");
+        }
+        io.aiaas.model.domain.ModelVersion version =
+                trained.register(jobId, caller.token().tid(), workerId, attempt, body);
+        return Map.of("model", trained.modelName(jobId), "version", version.version);
     }
 }

@@ -58,6 +58,10 @@ public class ModelVersion {
     @Column(name = "artifact_path", nullable = false, columnDefinition = "text")
     public String artifactPath;
 
+    /** The training job that registered it, or null for an upload. */
+    @Column(name = "source_job_id")
+    public String sourceJobId;
+
     @Column(name = "created_at", nullable = false)
     public Instant createdAt;
 

@@ -99,7 +99,14 @@ public class ArtifactStore {
         return move(staged, target);
     }
 
-    /** {@code <artifact-dir>/<tenant>/jobs/<jobId>}: a batch job's output parts. */
+    /** Moves a staged training checkpoint to {@code <job dir>/checkpoint-<epoch>.bin}; relative path. */
+    public String placeCheckpoint(Staged staged, String tenantId, String jobId, int epoch) throws IOException {
+        Path target = outputDir(tenantId, jobId).resolve("checkpoint-" + epoch + ".bin");
+        Files.createDirectories(target.getParent());
+        return move(staged, target);
+    }
+
+    /** {@code <artifact-dir>/<tenant>/jobs/<jobId>}: a batch job's output parts, a training job's checkpoints. */
     public Path outputDir(String tenantId, String jobId) {
         return root.resolve(tenantId).resolve("jobs").resolve(jobId);
     }

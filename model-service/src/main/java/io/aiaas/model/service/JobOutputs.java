@@ -62,16 +62,7 @@ public class JobOutputs {
         Path[] placed = new Path[1];
         try {
             return QuarkusTransaction.requiringNew().call(() -> {
-                Job job = jobs.lockForWorker(jobId)
-                        .filter(j -> callerTenant == null || callerTenant.equals(j.tenantId))
-                        .orElseThrow(() -> ApiException.notFound("No job '" + jobId + "'."));
-                JobStatus status = job.jobStatus();
-                if ((status != JobStatus.RUNNING && status != JobStatus.CANCELLING)
-                        || !workerId.equals(job.leaseWorker)
-                        || attempt != job.attempt) {
-                    throw ApiException.conflict(
-                            "Worker '" + workerId + "' does not hold job '" + jobId + "' for attempt " + attempt + ".");
-                }
+                Job job = lockHeld(jobs, jobId, callerTenant, workerId, attempt);
                 long done = rowsDone(job);
                 if (from < done && samePart(jobId, from, to, attempt)) {
                     // a repeat of a part this attempt stored (its answer was lost): stored already, nothing changes
@@ -136,6 +127,25 @@ public class JobOutputs {
                 .setParameter(4, attempt)
                 .getResultList()
                 .isEmpty();
+    }
+
+    /**
+     * The job, locked, when {@code workerId} holds it for {@code attempt} (running or cancelling); 404 for another
+     * tenant's or an unknown job, 409 otherwise. What a worker stores for a job (output parts, checkpoints) goes
+     * through this.
+     */
+    static Job lockHeld(JobRepository jobs, String jobId, String callerTenant, String workerId, int attempt) {
+        Job job = jobs.lockForWorker(jobId)
+                .filter(j -> callerTenant == null || callerTenant.equals(j.tenantId))
+                .orElseThrow(() -> ApiException.notFound("No job '" + jobId + "'."));
+        JobStatus status = job.jobStatus();
+        if ((status != JobStatus.RUNNING && status != JobStatus.CANCELLING)
+                || !workerId.equals(job.leaseWorker)
+                || attempt != job.attempt) {
+            throw ApiException.conflict(
+                    "Worker '" + workerId + "' does not hold job '" + jobId + "' for attempt " + attempt + ".");
+        }
+        return job;
     }
 
     /** Rows whose output is stored (the checkpoint), 0 before the first part. */

@@ -59,6 +59,58 @@ public class ModelVersionUploads {
         // 404 before reading a possibly large body
         QuarkusTransaction.requiringNew()
                 .call(() -> models.findOwned(owner, modelName).orElseThrow(() -> ModelCatalogue.notFound(modelName)));
+        return store(owner, modelName, format, body, limit, null);
+    }
+
+    /**
+     * Registers the SavedModel a training job made as the next version of {@code modelName}, creating the model when
+     * the tenant has none of that name. Once per job: a repeat (a lost answer, a rerun after the version was made)
+     * returns the version the job registered, and reads nothing.
+     */
+    public ModelVersion registerTrained(Owner owner, String modelName, String jobId, InputStream zip, long limit)
+            throws IOException {
+        java.util.Optional<ModelVersion> done = QuarkusTransaction.requiringNew()
+                .call(() -> versions.find("sourceJobId", jobId).firstResultOptional());
+        if (done.isPresent()) {
+            return done.get();
+        }
+        try {
+            QuarkusTransaction.requiringNew().run(() -> createIfAbsent(owner, modelName, jobId));
+        } catch (RuntimeException e) {
+            if (!io.aiaas.common.error.DatabaseFailures.isUniqueViolation(e)) {
+                throw e;
+            }
+            // another job made the model meanwhile
+        }
+        try {
+            return store(owner, modelName, Format.ZIP, zip, limit, jobId);
+        } catch (RuntimeException e) {
+            java.util.Optional<ModelVersion> raced = QuarkusTransaction.requiringNew()
+                    .call(() -> versions.find("sourceJobId", jobId).firstResultOptional());
+            if (raced.isPresent()) {
+                return raced.get();
+            }
+            throw e;
+        }
+    }
+
+    private void createIfAbsent(Owner owner, String modelName, String jobId) {
+        if (models.findOwned(owner, modelName).isEmpty()) {
+            Model model = new Model();
+            model.id = io.aiaas.common.id.Ids.newId(io.aiaas.common.id.Ids.MODEL);
+            model.tenantId = owner.tenantId();
+            model.name = modelName;
+            model.description = "Trained by job " + jobId + ".";
+            model.nextVersion = 1;
+            model.createdAt = ModelCatalogue.now();
+            model.updatedAt = model.createdAt;
+            models.persistAndFlush(model);
+        }
+    }
+
+    private ModelVersion store(
+            Owner owner, String modelName, Format format, InputStream body, long limit, String sourceJobId)
+            throws IOException {
         ArtifactStore.Staged staged = store.stage(body, limit);
         Path placedDir = null;
         try {
@@ -83,6 +135,7 @@ public class ModelVersionUploads {
                     version.sha256 = staged.sha256();
                     version.archiveFormat = format == Format.ZIP ? "zip" : "tar.gz";
                     version.artifactPath = path;
+                    version.sourceJobId = sourceJobId;
                     version.createdAt = model.updatedAt;
                     versions.persist(version);
                     return version;

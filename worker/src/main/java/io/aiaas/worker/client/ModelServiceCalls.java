@@ -329,6 +329,126 @@ public class ModelServiceCalls {
         }
     }
 
+    /** A training job's checkpoint as stored: the epoch it ends, and its bytes. */
+    public record Checkpoint(int epoch, byte[] bytes) {}
+
+    /**
+     * Stores a training job's checkpoint at the end of {@code epoch}. Retried (storing the same epoch again replaces
+     * it).
+     *
+     * @throws OutputRefusedException when this worker no longer holds the job
+     */
+    @Retry(
+            maxRetries = 2,
+            delay = 200,
+            jitter = 100,
+            delayUnit = ChronoUnit.MILLIS,
+            retryOn = ModelServiceUnavailableException.class)
+    public void putCheckpoint(String jobId, String tenantId, String requestId, int attempt, int epoch, byte[] bytes) {
+        String query = "?workerId=" + encode(identity.workerId()) + "&attempt=" + attempt + "&epoch=" + epoch;
+        java.net.http.HttpResponse<String> response = send(
+                "checkpoint of " + jobId,
+                internal("/internal/v1/jobs/" + encode(jobId) + "/checkpoint" + query, tenantId, requestId)
+                        .header("Content-Type", "application/octet-stream")
+                        .PUT(java.net.http.HttpRequest.BodyPublishers.ofByteArray(bytes)),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        int status = response.statusCode();
+        if (status == 409 || status == 404) {
+            throw new OutputRefusedException("checkpoint of " + jobId + " refused (HTTP " + status + ")");
+        }
+        if (status != 200) {
+            throw new ModelServiceUnavailableException("checkpoint of " + jobId + " answered HTTP " + status);
+        }
+    }
+
+    /** The job's newest checkpoint, or empty when it has none. Retried. */
+    @Retry(
+            maxRetries = 2,
+            delay = 200,
+            jitter = 100,
+            delayUnit = ChronoUnit.MILLIS,
+            retryOn = ModelServiceUnavailableException.class)
+    public java.util.Optional<Checkpoint> checkpoint(String jobId, String tenantId, String requestId) {
+        java.net.http.HttpResponse<byte[]> response = send(
+                "checkpoint of " + jobId,
+                internal("/internal/v1/jobs/" + encode(jobId) + "/checkpoint", tenantId, requestId)
+                        .GET(),
+                java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+        int status = response.statusCode();
+        if (status == 404) {
+            return java.util.Optional.empty();
+        }
+        if (status != 200) {
+            throw new ModelServiceUnavailableException("checkpoint of " + jobId + " answered HTTP " + status);
+        }
+        int epoch = Integer.parseInt(response.headers()
+                .firstValue("X-Checkpoint-Epoch")
+                .orElseThrow(() -> new ModelServiceUnavailableException("a checkpoint without its epoch")));
+        return java.util.Optional.of(new Checkpoint(epoch, response.body()));
+    }
+
+    /**
+     * Registers a trained SavedModel (a zip) as the next version of the job's target model; model-service does it once
+     * per job, so a retry answers the same version. Returns the version number.
+     *
+     * @throws OutputRefusedException when this worker no longer holds the job
+     */
+    @Retry(
+            maxRetries = 2,
+            delay = 500,
+            jitter = 200,
+            delayUnit = ChronoUnit.MILLIS,
+            retryOn = ModelServiceUnavailableException.class)
+    public int registerVersion(String jobId, String tenantId, String requestId, int attempt, Path zip) {
+        String query = "?workerId=" + encode(identity.workerId()) + "&attempt=" + attempt;
+        java.net.http.HttpRequest.BodyPublisher body;
+        try {
+            body = java.net.http.HttpRequest.BodyPublishers.ofFile(zip);
+        } catch (java.io.FileNotFoundException e) {
+            throw new IllegalStateException("the exported model is gone: " + zip, e);
+        }
+        java.net.http.HttpResponse<String> response = send(
+                "version of " + jobId,
+                internal("/internal/v1/jobs/" + encode(jobId) + "/version" + query, tenantId, requestId)
+                        .header("Content-Type", "application/zip")
+                        .POST(body),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        int status = response.statusCode();
+        if (status == 409 || status == 404) {
+            throw new OutputRefusedException("version of " + jobId + " refused (HTTP " + status + ")");
+        }
+        if (status / 100 != 2) {
+            throw new ModelServiceUnavailableException("version of " + jobId + " answered HTTP " + status);
+        }
+        return Json.read(response.body(), JsonNode.class).path("version").asInt();
+    }
+
+    private java.net.http.HttpRequest.Builder internal(String path, String tenantId, String requestId) {
+        java.net.http.HttpRequest.Builder request = java.net.http.HttpRequest.newBuilder(base.resolve(path))
+                .timeout(java.time.Duration.ofSeconds(60))
+                .header("Authorization", bearer(tenantId));
+        if (requestId != null) {
+            request.header("X-Request-Id", requestId);
+        }
+        return request;
+    }
+
+    private <T> java.net.http.HttpResponse<T> send(
+            String what, java.net.http.HttpRequest.Builder request, java.net.http.HttpResponse.BodyHandler<T> body) {
+        try {
+            return streams.send(request.build(), body);
+        } catch (IOException e) {
+            throw new ModelServiceUnavailableException(what + " failed: " + rootMessage(e), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ModelServiceUnavailableException(what + " was interrupted", e);
+        }
+    }
+
+    private static String encode(String value) {
+        return java.net.URLEncoder.encode(value, StandardCharsets.UTF_8);
+    }
+
     private static void closeQuietly(InputStream body) {
         if (body != null) {
             try {

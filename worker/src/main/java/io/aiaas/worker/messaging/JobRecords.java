@@ -5,6 +5,7 @@ import io.aiaas.common.events.Topics;
 import io.aiaas.common.json.Json;
 import io.aiaas.messaging.consumer.RecordDecoder;
 import io.aiaas.worker.service.JobResult;
+import io.aiaas.worker.service.RunningJob;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +41,11 @@ final class JobRecords {
                 event,
                 new ProducerRecord<>(
                         Topics.USAGE, null, result.usage().subject(), Json.write(result.usage()), headers));
+    }
+
+    /** A running job's progress event. */
+    static ProducerRecord<String, String> progress(RunningJob job, io.aiaas.common.events.JobEvent event) {
+        return new ProducerRecord<>(Topics.JOB_EVENTS, null, event.jobId(), Json.write(event), headers(job.headers()));
     }
 
     private static Headers headers(Map<String, String> values) {

@@ -1,0 +1,59 @@
+package io.aiaas.model.service;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.aiaas.common.error.ApiException;
+import io.aiaas.common.json.Json;
+import io.aiaas.model.config.ModelServiceConfig;
+import io.aiaas.model.domain.Job;
+import io.aiaas.model.domain.ModelVersion;
+import io.aiaas.model.domain.Owner;
+import io.aiaas.model.repository.JobRepository;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.io.InputStream;
+
+/**
+ * The version a training job registers at its end: the worker holding the job's lease sends the SavedModel, and it
+ * becomes the next version of the job's target model ({@link ModelVersionUploads#registerTrained}), once per job.
+ */
+@ApplicationScoped
+public class TrainedVersions {
+    private final JobRepository jobs;
+    private final ModelVersionUploads uploads;
+    private final ModelServiceConfig config;
+
+    public TrainedVersions(JobRepository jobs, ModelVersionUploads uploads, ModelServiceConfig config) {
+        this.jobs = jobs;
+        this.uploads = uploads;
+        this.config = config;
+    }
+
+    public ModelVersion register(String jobId, String callerTenant, String workerId, int attempt, InputStream zip)
+            throws IOException {
+        Job job = QuarkusTransaction.requiringNew()
+                .call(() -> JobOutputs.lockHeld(jobs, jobId, callerTenant, workerId, attempt));
+        if (!"training".equals(job.type)) {
+            throw ApiException.conflict("Job '" + jobId + "' is not a training job.");
+        }
+        return uploads.registerTrained(Owner.tenant(job.tenantId), modelName(job), jobId, zip, config.maxModelBytes());
+    }
+
+    /** The name of the model the job trains (its request's {@code model}). */
+    public String modelName(String jobId) {
+        Job job = QuarkusTransaction.requiringNew().call(() -> jobs.findById(jobId));
+        if (job == null) {
+            throw ApiException.notFound("No job '" + jobId + "'.");
+        }
+        return modelName(job);
+    }
+
+    private static String modelName(Job job) {
+        JsonNode request = Json.read(job.request, JsonNode.class);
+        String name = request.path("model").asText(null);
+        if (name == null) {
+            throw new IllegalStateException("training job " + job.id + " names no model");
+        }
+        return name;
+    }
+}
