@@ -1,21 +1,24 @@
 package io.aiaas.local;
 
+import static io.aiaas.local.ItSupport.awaitEnd;
+import static io.aiaas.local.ItSupport.batch;
+import static io.aiaas.local.ItSupport.job;
+import static io.aiaas.local.ItSupport.newTenant;
+import static io.aiaas.local.ItSupport.result;
+import static io.aiaas.local.ItSupport.submit;
+import static io.aiaas.local.ItSupport.uploadDataset;
+import static io.aiaas.local.ItSupport.uploadModel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.aiaas.common.archive.SavedModelArchive;
-import io.aiaas.common.id.Ids;
-import io.aiaas.common.json.Json;
 import io.aiaas.infra.fixtures.DenseSavedModel;
 import io.aiaas.local.ServiceProcess.Service;
-import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -23,12 +26,10 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeSet;
@@ -51,7 +52,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(SharedPlatform.class)
 class BatchInferenceIT {
-    private static final Duration JOB_TIMEOUT = Duration.ofSeconds(180);
     /** The slow model: 16 features → 2048 relu → 2048 relu → 4, a few hundred microseconds per row on one core. */
     private static final int SLOW_IN = 16;
 
@@ -112,32 +112,6 @@ class BatchInferenceIT {
         SavedModelArchive.deleteTree(work);
     }
 
-    private record Tenant(String id, String key) {}
-
-    /** A tenant on a plan of its own whose limits do not bind. */
-    private static Tenant newTenant() throws Exception {
-        String plan = "it-plan-" + Ids.randomBase62(6).toLowerCase(Locale.ROOT);
-        Map<String, Object> limits = new LinkedHashMap<>();
-        limits.put("name", plan);
-        limits.put("requestsPerSecond", 10_000);
-        limits.put("burst", 10_000);
-        limits.put("concurrentJobs", 4);
-        limits.put("monthlyComputeUnits", 1_000_000_000L);
-        limits.put("maxRequestBytes", 8_388_608L);
-        limits.put("maxModelBytes", 1_073_741_824L);
-        limits.put("storageBytes", 4_294_967_296L);
-        limits.put("maxBatchRows", 1_000_000L);
-        var created = api.postJson("/admin/v1/plans", admin, limits);
-        assertEquals(201, created.status(), created::toString);
-        String name = "it-batch-" + Ids.randomBase62(8).toLowerCase(Locale.ROOT);
-        var tenant = api.postJson("/admin/v1/tenants", admin, Map.of("name", name, "plan", plan));
-        assertEquals(201, tenant.status(), tenant::toString);
-        String id = tenant.json().path("id").asText();
-        var key = api.postJson("/admin/v1/tenants/" + id + "/api-keys", admin, Map.of("name", "it"));
-        assertEquals(201, key.status(), key::toString);
-        return new Tenant(id, key.json().path("key").asText());
-    }
-
     /**
      * Writes a CSV of {@code rows} rows: the features {@code row.apply(r)} gives, and an integer label placed at
      * column {@code labelAt} (so the run must leave a middle column out).
@@ -167,56 +141,12 @@ class BatchInferenceIT {
         }
     }
 
-    private static String uploadDataset(Tenant t, PlatformClient via, Path csv, boolean gzip) throws Exception {
-        var reply = via.upload("/v1/datasets?name=it-data&label=label", t.key, "text/csv", gzip ? "gzip" : null, csv);
-        assertEquals(201, reply.status(), reply::toString);
-        return reply.json().path("id").asText();
-    }
-
-    private static void uploadModel(Tenant t, String model, byte[] zip) throws Exception {
-        assertEquals(
-                201, api.postJson("/v1/models", t.key, Map.of("name", model)).status());
-        var uploaded = api.send("POST", "/v1/models/" + model + "/versions", t.key, "application/zip", zip);
-        assertEquals(201, uploaded.status(), uploaded::toString);
-    }
-
-    private static String submitBatch(Tenant t, String model, String datasetId, int chunkRows) throws Exception {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("type", "inference");
-        body.put("model", model);
-        body.put("dataset", datasetId);
-        body.put("parameters", Map.of("chunk_rows", chunkRows));
-        var reply = api.postJson("/v1/jobs", t.key, body);
-        assertEquals(202, reply.status(), reply::toString);
-        return reply.json().path("id").asText();
-    }
-
-    private static JsonNode job(Tenant t, String jobId) throws Exception {
-        var reply = api.get("/v1/jobs/" + jobId, t.key);
-        assertEquals(200, reply.status(), reply::toString);
-        return reply.json();
-    }
-
-    private static JsonNode awaitEnd(Tenant t, String jobId) throws Exception {
-        Instant deadline = Instant.now().plus(JOB_TIMEOUT);
-        JsonNode job = null;
-        while (Instant.now().isBefore(deadline)) {
-            job = job(t, jobId);
-            String status = job.path("status").asText();
-            if (status.equals("succeeded") || status.equals("failed") || status.equals("cancelled")) {
-                return job;
-            }
-            Thread.sleep(100);
-        }
-        return fail("job " + jobId + " did not end within " + JOB_TIMEOUT + "; last seen: " + job);
-    }
-
     /** Waits until the job's stored rows reach {@code atLeast}; the distinct progress values seen on the way. */
-    private static TreeSet<Long> awaitRows(Tenant t, String jobId, long atLeast) throws Exception {
+    private static TreeSet<Long> awaitRows(ItSupport.Tenant t, String jobId, long atLeast) throws Exception {
         TreeSet<Long> seen = new TreeSet<>();
-        Instant deadline = Instant.now().plus(JOB_TIMEOUT);
+        Instant deadline = Instant.now().plus(ItSupport.JOB_TIMEOUT);
         while (Instant.now().isBefore(deadline)) {
-            JsonNode job = job(t, jobId);
+            JsonNode job = job(api, t, jobId);
             JsonNode rows = job.path("progress").path("rows");
             if (rows.isNumber()) {
                 seen.add(rows.asLong());
@@ -228,28 +158,6 @@ class BatchInferenceIT {
             Thread.sleep(20);
         }
         return fail("job " + jobId + " did not store " + atLeast + " rows; saw " + seen);
-    }
-
-    /** Every line of the job's result, by row. */
-    private static Map<Long, JsonNode> result(Tenant t, String jobId) throws Exception {
-        Map<Long, JsonNode> lines = new LinkedHashMap<>();
-        AtomicLong duplicates = new AtomicLong();
-        int status = api.stream("/v1/jobs/" + jobId + "/result", t.key, body -> {
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = in.readLine()) != null) {
-                    JsonNode json = Json.read(line, JsonNode.class);
-                    if (lines.put(json.path("row").asLong(), json.path("outputs")) != null) {
-                        duplicates.incrementAndGet();
-                    }
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        });
-        assertEquals(200, status, "the result of " + jobId);
-        assertEquals(0, duplicates.get(), "no row twice");
-        return lines;
     }
 
     private static float[] slowExpected(float[] x) {
@@ -288,17 +196,17 @@ class BatchInferenceIT {
 
     @Test
     void aBatchJobPredictsEveryRowAsComputedHereAndItsResultIsServedAsNdjson() throws Exception {
-        Tenant t = newTenant();
+        ItSupport.Tenant t = newTenant(api, admin, "it-batch");
         float[][] w = {{1f, 0f, 0.5f}, {0f, 1f, 0.5f}, {1f, 1f, 0f}, {-1f, 0f, 2f}};
         float[] b = {0.5f, -1f, 0f};
-        Path dir = work.resolve("dense-" + t.id);
+        Path dir = work.resolve("dense-" + t.id());
         DenseSavedModel.export(dir, w, b);
-        uploadModel(t, "scorer", Archives.zip(dir));
+        uploadModel(api, t, "scorer", Archives.zip(dir));
         SavedModelArchive.deleteTree(dir);
         int rows = 20_000;
         float[][] x = new float[rows][4];
         Random random = new Random(5);
-        Path csv = work.resolve("dense-" + t.id + ".csv");
+        Path csv = work.resolve("dense-" + t.id() + ".csv");
         writeCsv(csv, rows, 4, 1, r -> {
             for (int i = 0; i < 4; i++) {
                 x[r][i] = random.nextInt(2001) / 100f - 10;
@@ -307,8 +215,8 @@ class BatchInferenceIT {
         });
         String dataset = uploadDataset(t, api, csv, false);
 
-        String jobId = submitBatch(t, "scorer", dataset, 500);
-        JsonNode done = awaitEnd(t, jobId);
+        String jobId = submit(api, t, batch("scorer", null, dataset, 500));
+        JsonNode done = awaitEnd(api, t, jobId);
         assertEquals("succeeded", done.path("status").asText(), done::toString);
         assertEquals(rows, done.path("result").path("rows").asLong(), done::toString);
         assertEquals(
@@ -316,7 +224,7 @@ class BatchInferenceIT {
         assertEquals(rows, done.path("progress").path("rows").asLong(), done::toString);
         assertEquals(rows, done.path("usage").path("examples").asLong(), done::toString);
 
-        Map<Long, JsonNode> lines = result(t, jobId);
+        Map<Long, JsonNode> lines = result(api, t, jobId);
         assertEquals(rows, lines.size(), "one line per row");
         for (int r = 0; r < rows; r++) {
             float[] want = b.clone();
@@ -330,22 +238,22 @@ class BatchInferenceIT {
             assertClose(want, line.path("y"), "row " + r);
         }
         // another tenant sees neither the job nor its result; a result is only a batch job's
-        Tenant other = newTenant();
-        assertEquals(404, api.get("/v1/jobs/" + jobId + "/result", other.key).status());
-        assertEquals(404, api.get("/v1/jobs/" + jobId, other.key).status());
+        ItSupport.Tenant other = newTenant(api, admin, "it-batch");
+        assertEquals(404, api.get("/v1/jobs/" + jobId + "/result", other.key()).status());
+        assertEquals(404, api.get("/v1/jobs/" + jobId, other.key()).status());
     }
 
     @Test
     void progressAdvancesInChunksAndACancelledJobStopsAndServesNoResult() throws Exception {
-        Tenant t = newTenant();
-        uploadModel(t, "slow", slowModelZip);
+        ItSupport.Tenant t = newTenant(api, admin, "it-batch");
+        uploadModel(api, t, "slow", slowModelZip);
         String dataset = uploadDataset(t, api, slowCsv, false);
         int chunk = 64;
-        String jobId = submitBatch(t, "slow", dataset, chunk);
+        String jobId = submit(api, t, batch("slow", null, dataset, chunk));
         TreeSet<Long> seen = awaitRows(t, jobId, 4L * chunk);
-        var cancel = api.postJson("/v1/jobs/" + jobId + "/cancel", t.key, Map.of());
+        var cancel = api.postJson("/v1/jobs/" + jobId + "/cancel", t.key(), Map.of());
         assertEquals(202, cancel.status(), cancel::toString);
-        JsonNode done = awaitEnd(t, jobId);
+        JsonNode done = awaitEnd(api, t, jobId);
         assertEquals("cancelled", done.path("status").asText(), done::toString);
 
         for (long rows : seen) {
@@ -355,7 +263,7 @@ class BatchInferenceIT {
         assertTrue(stored < SLOW_ROWS, "stopped mid-run at " + stored + " rows");
         assertTrue(done.path("progress").path("totalRows").asLong() == SLOW_ROWS, () -> "total rows shown: " + done);
         // partial output is not a result; what it ran is billed
-        var result = api.get("/v1/jobs/" + jobId + "/result", t.key);
+        var result = api.get("/v1/jobs/" + jobId + "/result", t.key());
         assertEquals(404, result.status(), result::toString);
         assertTrue(done.path("usage").path("examples").asLong() <= stored, done::toString);
         assertTrue(done.path("usage").path("computeMillis").asLong() > 0, done::toString);
@@ -363,25 +271,25 @@ class BatchInferenceIT {
 
     @Test
     void aWorkerKilledMidBatchLeavesTheJobToSucceedOnceWithEveryRowOnce() throws Exception {
-        Tenant t = newTenant();
-        uploadModel(t, "crash", slowModelZip);
+        ItSupport.Tenant t = newTenant(api, admin, "it-batch");
+        uploadModel(api, t, "crash", slowModelZip);
         String dataset = uploadDataset(t, api, slowCsv, false);
         // The shared worker steps aside so that the job runs on a worker this test may kill.
         platform.stopService(Service.WORKER);
         ServiceProcess doomed = null;
         try {
             doomed = platform.startReplica(Service.WORKER);
-            String jobId = submitBatch(t, "crash", dataset, 64);
+            String jobId = submit(api, t, batch("crash", null, dataset, 64));
             awaitRows(t, jobId, 1);
             doomed.kill();
-            long storedAtKill = job(t, jobId).path("progress").path("rows").asLong();
+            long storedAtKill = job(api, t, jobId).path("progress").path("rows").asLong();
             assertTrue(storedAtKill < SLOW_ROWS, "killed mid-run");
             platform.startService(Service.WORKER, true);
 
-            JsonNode done = awaitEnd(t, jobId);
+            JsonNode done = awaitEnd(api, t, jobId);
             assertEquals("succeeded", done.path("status").asText(), done::toString);
             assertEquals(SLOW_ROWS, done.path("result").path("rows").asLong());
-            Map<Long, JsonNode> lines = result(t, jobId);
+            Map<Long, JsonNode> lines = result(api, t, jobId);
             assertEquals(SLOW_ROWS, lines.size(), "every row once");
             for (long r = 0; r < SLOW_ROWS; r++) {
                 assertTrue(lines.containsKey(r), "row " + r + " is in the result");
@@ -432,7 +340,7 @@ class BatchInferenceIT {
                 size > modelHeapMb * 1024L * 1024L && size > gatewayHeapMb * 1024L * 1024L,
                 "the file (" + size + " bytes) is larger than either heap");
 
-        Tenant t = newTenant();
+        ItSupport.Tenant t = newTenant(api, admin, "it-batch");
         ServiceProcess model = platform.startReplica(Service.MODEL, "model-service-small-heap", modelHeapMb, Map.of());
         try (model;
                 ServiceProcess gateway = platform.startReplica(
@@ -452,7 +360,7 @@ class BatchInferenceIT {
                 watch.stop();
             }
             for (String id : List.of(plain, gzip)) {
-                JsonNode dataset = api.get("/v1/datasets/" + id, t.key).json();
+                JsonNode dataset = api.get("/v1/datasets/" + id, t.key()).json();
                 assertEquals(rows, dataset.path("rows").asLong(), dataset::toString);
                 assertEquals(features, dataset.path("features").asLong(), dataset::toString);
                 assertEquals(size, dataset.path("sizeBytes").asLong(), "stored as the plain CSV: " + dataset);
@@ -463,7 +371,7 @@ class BatchInferenceIT {
                             + " of %d%n",
                     size, Files.size(gz), watch.peakMb(gateway), gatewayHeapMb, watch.peakMb(model), modelHeapMb);
             for (String id : List.of(plain, gzip)) {
-                assertEquals(204, api.delete("/v1/datasets/" + id, t.key).status());
+                assertEquals(204, api.delete("/v1/datasets/" + id, t.key()).status());
             }
         } finally {
             Files.deleteIfExists(csv);
