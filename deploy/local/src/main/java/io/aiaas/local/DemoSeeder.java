@@ -3,6 +3,7 @@ package io.aiaas.local;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.aiaas.common.archive.SavedModelArchive;
 import io.aiaas.infra.fixtures.DenseSavedModel;
+import io.aiaas.infra.fixtures.Digits;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,8 +12,9 @@ import java.util.Map;
 
 /**
  * Seeds the demo through the public API, as an administrator and a tenant would: tenant {@code demo} on plan
- * {@code standard}, a fresh API key (the previous demo key is revoked), and model {@code demo-linear} with one version
- * exported here with TensorFlow Java.
+ * {@code standard}, a fresh API key (the previous demo key is revoked), model {@code demo-linear} with one version
+ * exported here with TensorFlow Java, and datasets of handwritten-like digits drawn here (6,000 to train on, 1,000 to
+ * test with), so that the printed commands can train the seed's network with nothing downloaded.
  */
 final class DemoSeeder {
     static final String TENANT = "demo";
@@ -27,7 +29,11 @@ final class DemoSeeder {
 
     static final float[] BIAS = {0.5f, -1f, 0f};
 
-    record Demo(String tenantId, String apiKey, String keyId) {}
+    static final String DIGITS = "demo-digits";
+    static final String DIGITS_TEST = "demo-digits-test";
+
+    /** @param digits the demo's training digits, {@code digitsTest} held-out ones (dataset ids) */
+    record Demo(String tenantId, String apiKey, String keyId, String digits, String digitsTest) {}
 
     private final PlatformClient client;
     private final Path stateDir;
@@ -56,7 +62,9 @@ final class DemoSeeder {
         Files.writeString(keyIdFile, keyId, StandardCharsets.US_ASCII);
 
         ensureModel(key);
-        return new Demo(tenantId, key, keyId);
+        String digits = ensureDigits(key, DIGITS, 6_000, 1);
+        String digitsTest = ensureDigits(key, DIGITS_TEST, 1_000, 2);
+        return new Demo(tenantId, key, keyId, digits, digitsTest);
     }
 
     private String findOrCreateTenant(String adminToken) throws IOException, InterruptedException {
@@ -109,6 +117,30 @@ final class DemoSeeder {
                     "upload the demo model");
         } finally {
             SavedModelArchive.deleteTree(dir);
+        }
+    }
+
+    /**
+     * The demo dataset named {@code name}: {@code rows} handwritten-like digits drawn here ({@link Digits}), uploaded
+     * once. Its id.
+     */
+    private String ensureDigits(String key, String name, int rows, long seed) throws IOException, InterruptedException {
+        var datasets = client.get("/v1/datasets?limit=100", key);
+        expect(datasets, 200, "list the demo datasets");
+        for (JsonNode dataset : datasets.json().path("items")) {
+            if (name.equals(dataset.path("name").asText())) {
+                return dataset.path("id").asText();
+            }
+        }
+        Path csv = Files.createTempFile("aiaas-demo-digits", ".csv");
+        try {
+            Digits.writeCsv(csv, rows, seed);
+            var uploaded =
+                    client.upload("/v1/datasets?name=" + name + "&label=" + Digits.LABEL, key, "text/csv", null, csv);
+            expect(uploaded, 201, "upload the demo digits");
+            return uploaded.json().path("id").asText();
+        } finally {
+            Files.deleteIfExists(csv);
         }
     }
 

@@ -118,6 +118,23 @@ public final class LocalPlatform {
         out.println("   curl -s " + gw + "/v1/jobs/$JOB -H \"Authorization: Bearer $AIAAS_KEY\"");
         out.println("   curl -s " + gw + "/v1/usage -H \"Authorization: Bearer $AIAAS_KEY\"");
         out.println();
+        out.println(" Train the seed's network (784-64-64-10) on the demo digits, watch it, predict with it:");
+        String train = "{\"type\":\"training\",\"dataset\":\"" + demo.digits() + "\",\"model\":\"digits\","
+                + "\"spec\":{\"layers\":[{\"type\":\"dense\",\"units\":64,\"activation\":\"relu\"},"
+                + "{\"type\":\"dense\",\"units\":64,\"activation\":\"relu\"},"
+                + "{\"type\":\"dense\",\"units\":10,\"activation\":\"softmax\"}],"
+                + "\"loss\":\"sparse_categorical_crossentropy\",\"optimizer\":{\"type\":\"adam\",\"learningRate\":0.001},"
+                + "\"epochs\":5,\"batchSize\":32,\"validationSplit\":0.1,\"seed\":42}}";
+        out.println("   TRAIN=$(curl -s -X POST " + gw + "/v1/jobs -H \"Authorization: Bearer $AIAAS_KEY\""
+                + " -H 'Content-Type: application/json'");
+        out.println("     -d '" + train + "' | grep -o 'job_[0-9A-Za-z]*' | head -1)");
+        out.println("   curl -N " + gw + "/v1/jobs/$TRAIN/events -H \"Authorization: Bearer $AIAAS_KEY\"");
+        String predict = "{\"type\":\"inference\",\"model\":\"digits\",\"dataset\":\"" + demo.digitsTest() + "\"}";
+        out.println("   BATCH=$(curl -s -X POST " + gw + "/v1/jobs -H \"Authorization: Bearer $AIAAS_KEY\""
+                + " -H 'Content-Type: application/json'");
+        out.println("     -d '" + predict + "' | grep -o 'job_[0-9A-Za-z]*' | head -1)");
+        out.println("   curl -s " + gw + "/v1/jobs/$BATCH/result -H \"Authorization: Bearer $AIAAS_KEY\" | head -3");
+        out.println();
         out.println(" As the administrator (password from AIAAS_ADMIN_PASSWORD, default admin):");
         out.println("   TOKEN=$(curl -s " + oidc + "/protocol/openid-connect/token -d grant_type=password"
                 + " -d client_id=aiaas-cli -d username=admin -d \"password=${AIAAS_ADMIN_PASSWORD:-admin}\" \\");
