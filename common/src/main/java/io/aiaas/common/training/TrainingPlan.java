@@ -1,5 +1,7 @@
 package io.aiaas.common.training;
 
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import java.util.List;
 
 /**
@@ -79,7 +81,15 @@ public record TrainingPlan(
     /** @param momentum SGD's momentum, 0 for plain SGD (and for the others) */
     public record Optimizer(OptimizerType type, double learningRate, double momentum) {}
 
-    /** A layer of the plan. */
+    /** A layer of the plan; in JSON (a job request's {@code spec.plan}) its {@code type} is the spec's layer type. */
+    @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+    @JsonSubTypes({
+        @JsonSubTypes.Type(value = Dense.class, name = "dense"),
+        @JsonSubTypes.Type(value = Dropout.class, name = "dropout"),
+        @JsonSubTypes.Type(value = Conv2d.class, name = "conv2d"),
+        @JsonSubTypes.Type(value = MaxPool2d.class, name = "max_pool2d"),
+        @JsonSubTypes.Type(value = Flatten.class, name = "flatten")
+    })
     public sealed interface Layer permits Dense, Dropout, Conv2d, MaxPool2d, Flatten {}
 
     public record Dense(int units, Activation activation) implements Layer {}

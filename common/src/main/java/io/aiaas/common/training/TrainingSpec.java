@@ -6,7 +6,8 @@ import java.util.List;
 
 /**
  * A training job's network and how to train it, as the contract's "Training specs" section describes it. Members are
- * as the tenant sent them (null when absent); {@link TrainingSpecs#validate} checks them and fills the defaults.
+ * as the tenant sent them (null when absent); {@link TrainingSpecs#read} reads one from JSON
+ * strictly, and {@link TrainingSpecs#plan} checks it against its dataset and fills the defaults.
  *
  * @param layers the layers from input to output
  * @param inputShape the shape one CSV row fills in row-major order, for image layers (e.g. {@code [28, 28, 1]})
