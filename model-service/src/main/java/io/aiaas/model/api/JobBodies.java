@@ -24,7 +24,7 @@ public final class JobBodies {
 
     /**
      * {@code POST /v1/jobs}. Inline inference names {@code inputs} (Open Inference Protocol input tensors); batch
-     * inference names a {@code dataset}; training names a {@code dataset} and a {@code spec}.
+     * inference names a {@code dataset}; training names a {@code dataset}, a target {@code model} and a {@code spec}.
      */
     @Schema(
             name = "SubmitJob",
@@ -32,10 +32,13 @@ public final class JobBodies {
     public record SubmitJob(
             @Schema(
                             enumeration = {"inference", "training"},
-                            description = "Only `inference` is accepted today; `training` is refused with 422, any"
-                                    + " other value too.")
+                            description = "`inference` or `training`; any other value is a 422.")
                     String type,
-            @Schema(description = "The model's name (the tenant's own, else the platform catalogue's).") String model,
+            @Schema(
+                            description = "Inference: the model's name (the tenant's own, else the platform"
+                                    + " catalogue's). Training: the target model's name (the model name rule); the"
+                                    + " tenant's model of that name, created by the job's result if there is none.")
+                    String model,
             @Schema(description = "The version to use; give either `version` or `alias` (both is a 422).")
                     Integer version,
             @Schema(
@@ -53,8 +56,18 @@ public final class JobBodies {
                     List<RequestInput> inputs,
             @Schema(description = "Open Inference Protocol request parameters; `signature_name` picks the signature.")
                     Map<String, Object> parameters,
-            @Schema(description = "Batch inference over a dataset; not served yet, refused with 422.") String dataset,
-            @Schema(type = SchemaType.OBJECT, description = "A training spec; training jobs are not served yet (422).")
+            @Schema(
+                            description = "The id of one of the tenant's datasets: batch inference runs each row;"
+                                    + " training trains on it (required for training).")
+                    String dataset,
+            @Schema(
+                            type = SchemaType.OBJECT,
+                            description = "Training only (required): the network and how to train it — `layers`,"
+                                    + " `inputShape`?, `loss`, `optimizer`?, `epochs`?, `batchSize`?,"
+                                    + " `validationSplit`?, `seed`?, `progressEverySteps`? (docs/api.md, \"Training"
+                                    + " jobs\"). Wrong JSON types and missing members are a 400, anything that"
+                                    + " cannot be trained a 422; the detail names the member, e.g."
+                                    + " `spec.layers[2].units`.")
                     JsonNode spec,
             @Schema(
                             minimum = "1",

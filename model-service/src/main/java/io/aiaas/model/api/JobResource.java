@@ -40,7 +40,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 /** A tenant's jobs ({@code /v1/jobs/**}). */
 @Path("/v1/jobs")
 @Produces(MediaType.APPLICATION_JSON)
-@Tag(name = "Jobs", description = "A tenant's jobs. Only inline inference is accepted today.")
+@Tag(name = "Jobs", description = "A tenant's jobs: inline and batch inference, training.")
 public class JobResource {
     private final CallerContext caller;
     private final JobDispatcher dispatcher;
@@ -94,17 +94,23 @@ public class JobResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(
             operationId = "submitJob",
-            summary = "Submit a job (inline inference)",
-            description = "Requires scope `jobs:write`. Only inline inference is accepted today:"
+            summary = "Submit a job (inline or batch inference, training)",
+            description = "Requires scope `jobs:write`. Inline inference:"
                     + " `{\"type\":\"inference\",\"model\",\"version\"?|\"alias\"?,\"signature\"?,\"parameters\"?,"
-                    + "\"inputs\":[…]}`. The model, version or alias, signature and input tensors are checked before"
-                    + " the job is accepted: an unknown model, version or alias (or another tenant's) is a 404;"
-                    + " tensors that do not fit the signature (names, datatype, rank, fixed dimensions, number of"
-                    + " elements, nesting, a value outside its datatype's range such as 1e400 for FP32) are a 422;"
-                    + " unreadable tensors are a 400. `type: training` and a `dataset` (batch inference) are refused"
-                    + " with 422 for now; a `spec` on an inference job is a 422 (it belongs to training jobs). With an"
-                    + " `Idempotency-Key`, a repeat of the same body answers the first job again (202); the same key"
-                    + " with another body is a 409. The body is bounded by the plan's `maxRequestBytes` (413).",
+                    + "\"inputs\":[…]}`; batch inference names a `dataset` instead of `inputs`; training:"
+                    + " `{\"type\":\"training\",\"dataset\",\"model\":<target model name>,\"spec\":{…}}`. Everything a"
+                    + " worker could refuse is checked before the job is accepted: an unknown model, version, alias or"
+                    + " dataset (or another tenant's) is a 404; tensors that do not fit the signature (names,"
+                    + " datatype, rank, fixed dimensions, number of elements, nesting, a value outside its datatype's"
+                    + " range such as 1e400 for FP32) are a 422; unreadable tensors are a 400. A training spec with"
+                    + " wrong JSON types or missing members is a 400; one that cannot train on the dataset (unknown"
+                    + " members or names, values out of range, layers that do not fit, a loss that does not fit the"
+                    + " output layer or the dataset's labels) a 422 whose detail names the member, e.g."
+                    + " `spec.layers[2].units`; a target name outside the model name rule is a 422. A `spec` on an"
+                    + " inference job, or `inputs`, `version`, `alias`, `signature` or `parameters` on a training job,"
+                    + " is a 422. With an `Idempotency-Key`, a repeat of the same body answers the first job again"
+                    + " (202); the same key with another body is a 409. The body is bounded by the plan's"
+                    + " `maxRequestBytes` (413).",
             extensions = @Extension(name = "x-required-scope", value = Scopes.JOBS_WRITE))
     @RequestBody(required = true)
     @APIResponse(

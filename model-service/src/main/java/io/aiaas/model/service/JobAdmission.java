@@ -13,12 +13,17 @@ import io.aiaas.common.oip.Signature;
 import io.aiaas.common.oip.SignatureInputs;
 import io.aiaas.common.oip.TensorSpec;
 import io.aiaas.common.plan.PlanLimits;
+import io.aiaas.common.training.SpecException;
+import io.aiaas.common.training.TrainingPlan;
+import io.aiaas.common.training.TrainingSpec;
+import io.aiaas.common.training.TrainingSpecs;
 import io.aiaas.model.config.ModelServiceConfig;
 import io.aiaas.model.domain.Dataset;
 import io.aiaas.model.domain.Job;
 import io.aiaas.model.domain.Model;
 import io.aiaas.model.domain.ModelAlias;
 import io.aiaas.model.domain.ModelVersion;
+import io.aiaas.model.domain.Owner;
 import io.aiaas.model.repository.DatasetRepository;
 import io.aiaas.model.repository.ModelAliasRepository;
 import io.aiaas.model.repository.ModelRepository;
@@ -31,10 +36,12 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Decides whether a job can run at all, before it is stored: everything a worker could refuse is checked here (model,
- * version or alias, signature, input tensors, runtime bound), and the version it names is resolved. Stores nothing.
+ * version or alias, signature, input tensors, dataset, training spec, runtime bound), the version it names is
+ * resolved and a training spec becomes its plan. Stores nothing.
  */
 @ApplicationScoped
 public class JobAdmission {
@@ -75,7 +82,7 @@ public class JobAdmission {
             throw ApiException.unprocessable("'maxRuntimeSeconds' is at least 1.");
         }
         if (type == JobType.TRAINING) {
-            throw ApiException.unprocessable("Training jobs are not supported yet.");
+            return training(tenantId, request, requestId);
         }
         if (request.spec() != null) {
             throw ApiException.unprocessable("'spec' belongs to training jobs; an inference job takes none.");
@@ -143,15 +150,16 @@ public class JobAdmission {
         return queued(job, jobRequest, request.maxRuntimeSeconds() != null);
     }
 
-    /** The job row of an admitted inference job, queued; its columns follow its {@code request}. */
+    /** The job row of an admitted job, queued; its columns follow its {@code request}. */
     private Job queued(Job job, JobRequest request, boolean runtimeGiven) {
         job.tenantId = request.tenantId();
-        job.type = JobType.INFERENCE.wire();
+        job.type = request.type().wire();
         job.status = JobStatus.QUEUED.wire();
         job.modelName = request.model();
         job.modelId = request.modelId();
         job.version = request.version();
         job.signature = request.signature();
+        job.datasetId = request.datasetId();
         job.attempt = 0;
         job.maxAttempts = config.jobs().maxAttempts();
         job.requestId = request.requestId();
@@ -227,6 +235,77 @@ public class JobAdmission {
                 effectiveRuntime(request.maxRuntimeSeconds()));
         job.request = Json.write(jobRequest);
         return queued(job, jobRequest, request.maxRuntimeSeconds() != null);
+    }
+
+    /**
+     * Training: the tenant's dataset, a target model name of the model name rule, and a spec that trains on that
+     * dataset. The spec becomes a {@link TrainingPlan} now (a seed drawn if it gave none), so a worker never meets a
+     * spec it cannot build and a rerun after a crash repeats the same run. The target model is the tenant's own model
+     * of that name; when there is none yet, the job's result creates it (a platform model of the same name is not
+     * trained: the tenant's model shadows it, as {@code POST /v1/models} allows).
+     */
+    private Job training(String tenantId, JobSubmission request, String requestId) {
+        refuseInferenceMember("version", request.version());
+        refuseInferenceMember("alias", request.alias());
+        refuseInferenceMember("signature", request.signature());
+        refuseInferenceMember("inputs", request.inputs());
+        refuseInferenceMember("parameters", request.parameters());
+        if (request.dataset() == null) {
+            throw ApiException.badRequest("A training job needs 'dataset': the id of the dataset to train on.");
+        }
+        if (request.spec() == null || request.spec().isNull()) {
+            throw ApiException.badRequest("A training job needs 'spec': the network and how to train it.");
+        }
+        TrainingSpec spec = specChecked(() -> TrainingSpecs.read(request.spec()));
+        Dataset dataset = datasets.findOwned(tenantId, request.dataset())
+                .orElseThrow(() -> ApiException.notFound("No dataset '" + request.dataset() + "'."));
+        ModelCatalogue.requireName(request.model(), "target model name");
+        Optional<Model> target = models.findOwned(Owner.tenant(tenantId), request.model());
+        TrainingPlan plan = specChecked(() -> TrainingSpecs.plan(
+                spec,
+                dataset.rows,
+                dataset.features,
+                dataset.labelMin,
+                dataset.labelMax,
+                () -> ThreadLocalRandom.current().nextLong()));
+
+        Instant now = ModelCatalogue.now();
+        Job job = new Job();
+        job.id = Ids.newId(Ids.JOB);
+        JobRequest jobRequest = new JobRequest(
+                job.id,
+                tenantId,
+                JobType.TRAINING,
+                request.model(),
+                target.map(m -> m.id).orElse(null),
+                null,
+                null,
+                null,
+                dataset.id,
+                TrainingSpecs.requestSpec(plan, request.spec()),
+                config.jobs().maxAttempts(),
+                requestId,
+                now,
+                effectiveRuntime(request.maxRuntimeSeconds()));
+        job.request = Json.write(jobRequest);
+        return queued(job, jobRequest, request.maxRuntimeSeconds() != null);
+    }
+
+    private static void refuseInferenceMember(String name, Object value) {
+        if (value != null) {
+            throw ApiException.unprocessable("'" + name + "' belongs to inference jobs; a training job takes none.");
+        }
+    }
+
+    /** The spec's check, its failure as the contract's 400 (unreadable) or 422 (cannot be trained). */
+    private static <T> T specChecked(java.util.function.Supplier<T> check) {
+        try {
+            return check.get();
+        } catch (SpecException e) {
+            throw e.reason() == SpecException.Reason.UNREADABLE
+                    ? ApiException.badRequest(e.getMessage())
+                    : ApiException.unprocessable(e.getMessage());
+        }
     }
 
     /**

@@ -3,6 +3,7 @@ package io.aiaas.model.service;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.aiaas.common.error.ApiException;
 import io.aiaas.common.events.JobStatus;
+import io.aiaas.common.events.JobType;
 import io.aiaas.common.json.Json;
 import io.aiaas.model.config.ModelServiceConfig;
 import io.aiaas.model.domain.Job;
@@ -173,8 +174,10 @@ public class JobOutputs {
     @jakarta.transaction.Transactional
     public java.util.List<Path> result(String tenantId, String jobId) {
         Job job = jobs.findOwned(tenantId, jobId).orElseThrow(() -> ApiException.notFound("No job '" + jobId + "'."));
-        boolean batch =
-                job.request != null && Json.read(job.request, JsonNode.class).hasNonNull("datasetId");
+        // a training job reads a dataset too, but its result is the job's own (a model version)
+        boolean batch = job.jobType() == JobType.INFERENCE
+                && job.request != null
+                && Json.read(job.request, JsonNode.class).hasNonNull("datasetId");
         if (!batch) {
             throw ApiException.notFound("Job '" + jobId + "' is not a batch job: its result is in the job itself.");
         }

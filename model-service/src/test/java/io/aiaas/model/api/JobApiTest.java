@@ -209,8 +209,10 @@ class JobApiTest extends ApiTestSupport {
         withSpec.put("spec", Map.of("epochs", 1));
         post(tenant, withSpec).statusCode(422).body("detail", org.hamcrest.Matchers.containsString("spec"));
         post(tenant, Map.of("type", "dance", "model", "strict")).statusCode(422);
+        // a training job without its spec cannot be read
         post(tenant, Map.of("type", "training", "model", "strict", "dataset", "ds_x"))
-                .statusCode(422);
+                .statusCode(400)
+                .body("detail", org.hamcrest.Matchers.containsString("'spec'"));
         post(tenant, Map.of("model", "strict")).statusCode(400);
         // unknown model, version, alias; another tenant's model
         post(tenant, inference("missing", List.of(1, 3), List.of(1, 2, 3))).statusCode(404);
