@@ -4,6 +4,7 @@ import io.aiaas.model.domain.Dataset;
 import io.quarkus.hibernate.orm.panache.PanacheRepositoryBase;
 import io.quarkus.panache.common.Parameters;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.LockModeType;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -14,6 +15,17 @@ public class DatasetRepository implements PanacheRepositoryBase<Dataset, String>
 
     public Optional<Dataset> findOwned(String tenantId, String id) {
         return find("id = ?1 and tenantId = ?2", id, tenantId).firstResultOptional();
+    }
+
+    /**
+     * The tenant's dataset, locked against deletion ({@code FOR SHARE}) until the transaction ends: a job admitted
+     * over it commits before a deletion can count the jobs using it, and a deletion under way is waited for (the
+     * dataset is then gone). Admissions do not wait for each other.
+     */
+    public Optional<Dataset> findOwnedForJob(String tenantId, String id) {
+        return find("id = ?1 and tenantId = ?2", id, tenantId)
+                .withLock(LockModeType.PESSIMISTIC_READ)
+                .firstResultOptional();
     }
 
     /** Newest first, after the cursor position if given. */

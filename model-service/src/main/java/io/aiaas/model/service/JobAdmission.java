@@ -177,7 +177,7 @@ public class JobAdmission {
         if (request.version() != null && request.alias() != null) {
             throw ApiException.unprocessable("Name either 'version' or 'alias', not both.");
         }
-        Dataset dataset = datasets.findOwned(tenantId, request.dataset())
+        Dataset dataset = datasets.findOwnedForJob(tenantId, request.dataset())
                 .orElseThrow(() -> ApiException.notFound("No dataset '" + request.dataset() + "'."));
         Model model = models.findVisible(tenantId, request.model())
                 .orElseThrow(() -> ApiException.notFound("No model named '" + request.model() + "'."));
@@ -257,7 +257,7 @@ public class JobAdmission {
             throw ApiException.badRequest("A training job needs 'spec': the network and how to train it.");
         }
         TrainingSpec spec = specChecked(() -> TrainingSpecs.read(request.spec()));
-        Dataset dataset = datasets.findOwned(tenantId, request.dataset())
+        Dataset dataset = datasets.findOwnedForJob(tenantId, request.dataset())
                 .orElseThrow(() -> ApiException.notFound("No dataset '" + request.dataset() + "'."));
         ModelCatalogue.requireName(request.model(), "target model name");
         Optional<Model> target = models.findOwned(Owner.tenant(tenantId), request.model());

@@ -375,6 +375,34 @@ class TrainingJobAdmissionTest extends JobEngineTestSupport {
     }
 
     @Test
+    void aJobSubmittedWhileItsDatasetIsBeingDeletedIsNotFound() throws Exception {
+        String tenant = newTenant();
+        String rows = dataset(tenant, FOUR_FEATURES);
+        try (java.sql.Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            // a deletion under way holds the dataset row, as DatasetCatalogue.delete does
+            try (java.sql.PreparedStatement lock =
+                    c.prepareStatement("SELECT id FROM dataset WHERE id = ? FOR UPDATE")) {
+                lock.setString(1, rows);
+                lock.executeQuery().close();
+            }
+            java.util.concurrent.CompletableFuture<Integer> submitted =
+                    java.util.concurrent.CompletableFuture.supplyAsync(() ->
+                            post(tenant, body(rows, "late", SMALL)).extract().statusCode());
+            Thread.sleep(500);
+            assertFalse(submitted.isDone(), "the submission waits for the deletion to end");
+            try (java.sql.PreparedStatement delete = c.prepareStatement("DELETE FROM dataset WHERE id = ?")) {
+                delete.setString(1, rows);
+                delete.executeUpdate();
+            }
+            c.commit();
+            // before the fix the job was queued over a dataset that was gone a moment later
+            assertEquals(404, submitted.get(30, java.util.concurrent.TimeUnit.SECONDS));
+        }
+        assertEquals(0, queryLong("SELECT count(*) FROM job WHERE tenant_id = ?", tenant));
+    }
+
+    @Test
     void aTrainingJobOverAnotherTenantsDatasetIsNotFound() {
         String owner = newTenant();
         String theirs = dataset(owner, FOUR_FEATURES);
