@@ -1,0 +1,146 @@
+package io.aiaas.model.service;
+
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.aiaas.common.events.ClaimAnswer;
+import io.aiaas.infra.testing.InfraTestResource;
+import io.aiaas.model.support.Archives;
+import io.aiaas.model.support.DenseModels;
+import io.aiaas.model.support.InternalKeysTestResource;
+import io.aiaas.model.support.JobEngineTestSupport;
+import io.aiaas.model.support.Tokens;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.ValidatableResponse;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What a training job's worker stores at model-service: a checkpoint per epoch (only the lease holder's, never going
+ * back, handed to the next attempt by its claim) and, at the end, the trained SavedModel as the next version of the
+ * target model, created when absent, once per job.
+ */
+@QuarkusTest
+@QuarkusTestResource(
+        value = InfraTestResource.class,
+        initArgs = {@ResourceArg(name = "postgres", value = "true"), @ResourceArg(name = "kafka", value = "true")})
+@QuarkusTestResource(InternalKeysTestResource.class)
+class TrainingArtifactsTest extends JobEngineTestSupport {
+    private static final String SPEC = "{\"layers\":[{\"type\":\"dense\",\"units\":3,\"activation\":\"softmax\"}],"
+            + "\"loss\":\"sparse_categorical_crossentropy\",\"epochs\":3}";
+
+    private static String trainingJob(String tenant, String model) {
+        String dataset = as(Tokens.tenant(tenant))
+                .contentType("text/csv")
+                .body("a,b,c,label\n1,2,3,0\n4,5,6,1\n7,8,9,2\n".getBytes(StandardCharsets.UTF_8))
+                .post("/v1/datasets?name=train&label=label")
+                .then()
+                .statusCode(201)
+                .extract()
+                .path("id");
+        return as(tenantToken(tenant, planWith(2)))
+                .contentType("application/json")
+                .body("{\"type\":\"training\",\"dataset\":\"" + dataset + "\",\"model\":\"" + model + "\",\"spec\":"
+                        + SPEC + "}")
+                .post("/v1/jobs")
+                .then()
+                .statusCode(202)
+                .extract()
+                .path("id");
+    }
+
+    private static ValidatableResponse putCheckpoint(
+            String tenant, String job, String workerId, int attempt, int epoch, byte[] bytes) {
+        return as(Tokens.worker(tenant))
+                .contentType("application/octet-stream")
+                .body(bytes)
+                .put("/internal/v1/jobs/" + job + "/checkpoint?workerId=" + workerId + "&attempt=" + attempt + "&epoch="
+                        + epoch)
+                .then();
+    }
+
+    private static ValidatableResponse postVersion(String tenant, String job, String workerId, int attempt) {
+        return as(Tokens.worker(tenant))
+                .contentType("application/zip")
+                .body(Archives.zip(Archives.entries(DenseModels.dense(), "")))
+                .post("/internal/v1/jobs/" + job + "/version?workerId=" + workerId + "&attempt=" + attempt)
+                .then();
+    }
+
+    @Test
+    void checkpointsFollowTheLeaseNeverGoBackAndReachTheNextAttempt() {
+        String tenant = newTenant();
+        String job = trainingJob(tenant, "ckpt");
+        ClaimAnswer first = awaitClaim(tenant, job, "w-train");
+        int attempt = first.attempt();
+        as(Tokens.worker(tenant))
+                .get("/internal/v1/jobs/" + job + "/checkpoint")
+                .then()
+                .statusCode(404);
+
+        putCheckpoint(tenant, job, "w-train", attempt, 1, new byte[] {1, 1}).statusCode(200);
+        putCheckpoint(tenant, job, "w-train", attempt, 2, new byte[] {2, 2, 2})
+                .statusCode(200)
+                .body("epoch", equalTo(2))
+                .body("sizeBytes", equalTo(3));
+        // not back to an earlier epoch; only the lease holder of its attempt; another tenant sees no job
+        putCheckpoint(tenant, job, "w-train", attempt, 1, new byte[] {9}).statusCode(409);
+        putCheckpoint(tenant, job, "w-other", attempt, 3, new byte[] {9}).statusCode(409);
+        putCheckpoint(tenant, job, "w-train", attempt + 1, 3, new byte[] {9}).statusCode(409);
+        putCheckpoint(newTenant(), job, "w-train", attempt, 3, new byte[] {9}).statusCode(404);
+        putCheckpoint(tenant, job, "w-train", attempt, 0, new byte[] {9}).statusCode(400);
+
+        byte[] stored = as(Tokens.worker(tenant))
+                .get("/internal/v1/jobs/" + job + "/checkpoint")
+                .then()
+                .statusCode(200)
+                .header("X-Checkpoint-Epoch", "2")
+                .extract()
+                .asByteArray();
+        assertArrayEquals(new byte[] {2, 2, 2}, stored);
+        as(Tokens.worker(newTenant()))
+                .get("/internal/v1/jobs/" + job + "/checkpoint")
+                .then()
+                .statusCode(404);
+
+        // handed back: the next claim names the checkpoint's epoch
+        release(tenant, job, "w-train", attempt, "platform", null);
+        io.restassured.path.json.JsonPath again = as(Tokens.worker(tenant))
+                .contentType("application/json")
+                .body(java.util.Map.of("workerId", "w-next"))
+                .post("/internal/v1/jobs/" + job + "/claim")
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath();
+        assertEquals(2, again.getInt("checkpoint.epoch"));
+    }
+
+    @Test
+    void theTrainedModelBecomesTheTargetsNextVersionOncePerJob() {
+        String tenant = newTenant();
+        String job = trainingJob(tenant, "fresh");
+        int attempt = awaitClaim(tenant, job, "w-train").attempt();
+        postVersion(tenant, job, "w-other", attempt).statusCode(409);
+        postVersion(tenant, job, "w-train", attempt)
+                .statusCode(200)
+                .body("model", equalTo("fresh"))
+                .body("version", equalTo(1));
+        // a repeat (an answer lost on the way) is the same version, not a second one
+        postVersion(tenant, job, "w-train", attempt).statusCode(200).body("version", equalTo(1));
+        as(Tokens.tenant(tenant))
+                .get("/v1/models/fresh/versions")
+                .then()
+                .statusCode(200)
+                .body("items.size()", equalTo(1))
+                .body("items[0].version", equalTo(1));
+
+        // an existing model gets its next version
+        String second = trainingJob(tenant, "fresh");
+        int secondAttempt = awaitClaim(tenant, second, "w-train").attempt();
+        postVersion(tenant, second, "w-train", secondAttempt).statusCode(200).body("version", equalTo(2));
+    }
+}
