@@ -226,14 +226,23 @@ public class InternalResource {
             @QueryParam("workerId") String workerId,
             @QueryParam("attempt") Integer attempt,
             @QueryParam("epoch") Integer epoch,
+            @QueryParam("computeMillis") Long computeMillis,
+            @QueryParam("examples") Long examples,
             InputStream body)
             throws IOException {
         caller.requireService(InternalToken.ISSUER_WORKER);
         if (attempt == null || epoch == null) {
             throw ApiException.badRequest("Query parameters 'workerId', 'attempt' and 'epoch' are required.");
         }
-        io.aiaas.model.service.JobCheckpoints.Stored stored =
-                checkpoints.put(jobId, caller.token().tid(), workerId, attempt, epoch, body);
+        io.aiaas.model.service.JobCheckpoints.Stored stored = checkpoints.put(
+                jobId,
+                caller.token().tid(),
+                workerId,
+                attempt,
+                epoch,
+                computeMillis == null ? 0 : computeMillis,
+                examples == null ? 0 : examples,
+                body);
         return Map.of("epoch", stored.epoch(), "sizeBytes", stored.sizeBytes());
     }
 
@@ -249,6 +258,8 @@ public class InternalResource {
                 .orElseThrow(() -> ApiException.notFound("Job '" + jobId + "' has no checkpoint."));
         return Response.ok(stored.file().toFile(), MediaType.APPLICATION_OCTET_STREAM)
                 .header("X-Checkpoint-Epoch", stored.epoch())
+                .header("X-Checkpoint-Compute-Millis", stored.computeMillis())
+                .header("X-Checkpoint-Examples", stored.examples())
                 .build();
     }
 

@@ -34,10 +34,21 @@ public class JobCheckpoints {
         this.config = config;
     }
 
-    /** A stored checkpoint: the epoch it ends and its file. */
-    public record Stored(int epoch, long sizeBytes, Path file) {}
+    /**
+     * A stored checkpoint: the epoch it ends, its file, and the compute and examples the job used up to it (so that a
+     * resumed job bills the finished epochs once).
+     */
+    public record Stored(int epoch, long sizeBytes, Path file, long computeMillis, long examples) {}
 
-    public Stored put(String jobId, String callerTenant, String workerId, int attempt, int epoch, InputStream body)
+    public Stored put(
+            String jobId,
+            String callerTenant,
+            String workerId,
+            int attempt,
+            int epoch,
+            long computeMillis,
+            long examples,
+            InputStream body)
             throws IOException {
         if (workerId == null || workerId.isBlank() || attempt < 1 || epoch < 1) {
             throw ApiException.badRequest(
@@ -62,9 +73,11 @@ public class JobCheckpoints {
                 checkpoint.put("epoch", epoch);
                 checkpoint.put("sizeBytes", staged.sizeBytes());
                 checkpoint.put("path", path);
+                checkpoint.put("computeMillis", Math.max(0, computeMillis));
+                checkpoint.put("examples", Math.max(0, examples));
                 job.checkpoint = Json.write(checkpoint);
                 job.updatedAt = ModelCatalogue.now();
-                return new Stored(epoch, staged.sizeBytes(), store.resolve(path));
+                return new Stored(epoch, staged.sizeBytes(), store.resolve(path), computeMillis, examples);
             });
             if (previous[0] != null) {
                 Files.deleteIfExists(store.resolve(previous[0]));
@@ -94,7 +107,9 @@ public class JobCheckpoints {
                     ? Optional.of(new Stored(
                             current.path("epoch").asInt(),
                             current.path("sizeBytes").asLong(),
-                            file))
+                            file,
+                            current.path("computeMillis").asLong(),
+                            current.path("examples").asLong()))
                     : Optional.<Stored>empty();
         });
     }

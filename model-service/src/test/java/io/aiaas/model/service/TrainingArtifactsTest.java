@@ -54,6 +54,11 @@ class TrainingArtifactsTest extends JobEngineTestSupport {
 
     private static ValidatableResponse putCheckpoint(
             String tenant, String job, String workerId, int attempt, int epoch, byte[] bytes) {
+        return putCheckpoint(tenant, job, workerId, attempt, epoch, bytes, "");
+    }
+
+    private static ValidatableResponse putCheckpoint(
+            String tenant, String job, String workerId, int attempt, int epoch, byte[] bytes, String usage) {
         return as(Tokens.worker(tenant))
                 .contentType("application/octet-stream")
                 .body(bytes)
@@ -82,7 +87,7 @@ class TrainingArtifactsTest extends JobEngineTestSupport {
                 .statusCode(404);
 
         putCheckpoint(tenant, job, "w-train", attempt, 1, new byte[] {1, 1}).statusCode(200);
-        putCheckpoint(tenant, job, "w-train", attempt, 2, new byte[] {2, 2, 2})
+        putCheckpoint(tenant, job, "w-train", attempt, 2, new byte[] {2, 2, 2}, "&computeMillis=1500&examples=6")
                 .statusCode(200)
                 .body("epoch", equalTo(2))
                 .body("sizeBytes", equalTo(3));
@@ -98,6 +103,8 @@ class TrainingArtifactsTest extends JobEngineTestSupport {
                 .then()
                 .statusCode(200)
                 .header("X-Checkpoint-Epoch", "2")
+                .header("X-Checkpoint-Compute-Millis", "1500")
+                .header("X-Checkpoint-Examples", "6")
                 .extract()
                 .asByteArray();
         assertArrayEquals(new byte[] {2, 2, 2}, stored);

@@ -329,8 +329,8 @@ public class ModelServiceCalls {
         }
     }
 
-    /** A training job's checkpoint as stored: the epoch it ends, and its bytes. */
-    public record Checkpoint(int epoch, byte[] bytes) {}
+    /** A training job's checkpoint as stored: the epoch it ends, its bytes, and the usage up to it. */
+    public record Checkpoint(int epoch, byte[] bytes, long computeMillis, long examples) {}
 
     /**
      * Stores a training job's checkpoint at the end of {@code epoch}. Retried (storing the same epoch again replaces
@@ -344,8 +344,11 @@ public class ModelServiceCalls {
             jitter = 100,
             delayUnit = ChronoUnit.MILLIS,
             retryOn = ModelServiceUnavailableException.class)
-    public void putCheckpoint(String jobId, String tenantId, String requestId, int attempt, int epoch, byte[] bytes) {
-        String query = "?workerId=" + encode(identity.workerId()) + "&attempt=" + attempt + "&epoch=" + epoch;
+    public void putCheckpoint(String jobId, String tenantId, String requestId, int attempt, Checkpoint checkpoint) {
+        int epoch = checkpoint.epoch();
+        byte[] bytes = checkpoint.bytes();
+        String query = "?workerId=" + encode(identity.workerId()) + "&attempt=" + attempt + "&epoch=" + epoch
+                + "&computeMillis=" + checkpoint.computeMillis() + "&examples=" + checkpoint.examples();
         java.net.http.HttpResponse<String> response = send(
                 "checkpoint of " + jobId,
                 internal("/internal/v1/jobs/" + encode(jobId) + "/checkpoint" + query, tenantId, requestId)
@@ -384,7 +387,11 @@ public class ModelServiceCalls {
         int epoch = Integer.parseInt(response.headers()
                 .firstValue("X-Checkpoint-Epoch")
                 .orElseThrow(() -> new ModelServiceUnavailableException("a checkpoint without its epoch")));
-        return java.util.Optional.of(new Checkpoint(epoch, response.body()));
+        long computeMillis = Long.parseLong(
+                response.headers().firstValue("X-Checkpoint-Compute-Millis").orElse("0"));
+        long examples = Long.parseLong(
+                response.headers().firstValue("X-Checkpoint-Examples").orElse("0"));
+        return java.util.Optional.of(new Checkpoint(epoch, response.body(), computeMillis, examples));
     }
 
     /**
