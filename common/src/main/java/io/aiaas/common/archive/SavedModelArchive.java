@@ -80,6 +80,25 @@ public final class SavedModelArchive {
         return savedModelRoot(unpacking.root);
     }
 
+    /**
+     * Packs the SavedModel directory {@code dir} (its {@code saved_model.pb} at the root) into the zip file
+     * {@code zip}, as a tenant would upload it: regular files only, paths relative to {@code dir} with {@code /}.
+     */
+    public static void zip(Path dir, Path zip) throws IOException {
+        List<Path> files;
+        try (Stream<Path> walk = Files.walk(dir)) {
+            files = walk.filter(Files::isRegularFile).sorted().toList();
+        }
+        try (java.util.zip.ZipOutputStream out = new java.util.zip.ZipOutputStream(Files.newOutputStream(zip))) {
+            for (Path file : files) {
+                String name = dir.relativize(file).toString().replace(java.io.File.separatorChar, '/');
+                out.putNextEntry(new java.util.zip.ZipEntry(name));
+                Files.copy(file, out);
+                out.closeEntry();
+            }
+        }
+    }
+
     /** The directory under {@code root} that holds {@code saved_model.pb}: the root itself or its one folder. */
     public static Path savedModelRoot(Path root) throws IOException {
         if (Files.isRegularFile(root.resolve(SAVED_MODEL_FILE))) {

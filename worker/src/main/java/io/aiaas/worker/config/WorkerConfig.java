@@ -58,6 +58,18 @@ public interface WorkerConfig {
 
     Batch batch();
 
+    Training training();
+
+    /** Training jobs. */
+    interface Training {
+        /**
+         * The most feature values (rows × features) a training dataset may hold: it is read into memory whole. The
+         * default, 100 million floats, is 400 MB of heap.
+         */
+        @WithDefault("100000000")
+        long maxDatasetValues();
+    }
+
     /** Batch inference: how a job's output goes to model-service. */
     interface Batch {
         /**
