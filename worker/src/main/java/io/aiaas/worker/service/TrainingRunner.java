@@ -61,7 +61,8 @@ public class TrainingRunner implements JobRunner {
         this.calls = calls;
         this.progress = progress;
         this.device = device;
-        this.trainer = new Trainer(Math.max(1, Runtime.getRuntime().availableProcessors()));
+        this.trainer = new Trainer(
+                Math.max(1, Runtime.getRuntime().availableProcessors()), ComputeDevice.GPU.equals(device.name()));
         this.maxValues = config.training().maxDatasetValues();
     }
 

@@ -179,12 +179,20 @@ final class NetworkGraph implements AutoCloseable {
      * that a seeded run gives the same bits on any worker.
      */
     Session openSession(int threads) {
-        ConfigProto config = ConfigProto.newBuilder()
-                .setIntraOpParallelismThreads(threads)
-                .setInterOpParallelismThreads(threads)
-                .putDeviceCount("GPU", 0)
-                .build();
-        return new Session(graph, config);
+        return openSession(threads, false);
+    }
+
+    /**
+     * A session of {@code threads} CPU threads; with {@code gpu}, TensorFlow places the graph's ops on the GPU the
+     * runtime sees (the worker's GPU build), else GPUs stay hidden.
+     */
+    Session openSession(int threads, boolean gpu) {
+        ConfigProto.Builder config =
+                ConfigProto.newBuilder().setIntraOpParallelismThreads(threads).setInterOpParallelismThreads(threads);
+        if (!gpu) {
+            config.putDeviceCount("GPU", 0);
+        }
+        return new Session(graph, config.build());
     }
 
     List<VariableSpec> variables() {

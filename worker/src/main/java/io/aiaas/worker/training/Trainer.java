@@ -31,13 +31,23 @@ public final class Trainer {
     private static final long GOLDEN = 0x9E3779B97F4A7C15L;
 
     private final int threads;
+    private final boolean gpu;
 
     /** @param threads TensorFlow threads of a run without a tenant's seed (a seeded run always uses one) */
     public Trainer(int threads) {
+        this(threads, false);
+    }
+
+    /**
+     * @param gpu whether runs may use the GPU the TensorFlow runtime sees (a GPU worker's); a seeded run then repeats
+     *     within the GPU kernels' floating-point tolerance rather than bit for bit
+     */
+    public Trainer(int threads, boolean gpu) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be at least 1, not " + threads);
         }
         this.threads = threads;
+        this.gpu = gpu;
     }
 
     /**
@@ -71,7 +81,7 @@ public final class Trainer {
         }
         String fingerprint = TrainingCheckpoint.fingerprint(plan);
         try (NetworkGraph graph = NetworkGraph.training(plan);
-                Session session = graph.openSession(plan.seeded() ? 1 : threads);
+                Session session = graph.openSession(plan.seeded() ? 1 : threads, gpu);
                 Run run = new Run(plan, data, graph, session, trainingRows, progress, stop)) {
             List<VariableSpec> specs = graph.variables();
             int firstEpoch = 0;
