@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(
         name = "aiaas-bench",
         mixinStandardHelpOptions = true,
-        subcommands = {GatewayBenchmark.class, JobsBenchmark.class, BatchBenchmark.class},
+        subcommands = {GatewayBenchmark.class, JobsBenchmark.class, BatchBenchmark.class, TrainingBenchmark.class},
         description = "Runs a benchmark against the packaged platform on embedded infrastructure.")
 public final class BenchMain implements Runnable {
 
