@@ -63,7 +63,7 @@ class TrainingArtifactsTest extends JobEngineTestSupport {
                 .contentType("application/octet-stream")
                 .body(bytes)
                 .put("/internal/v1/jobs/" + job + "/checkpoint?workerId=" + workerId + "&attempt=" + attempt + "&epoch="
-                        + epoch)
+                        + epoch + usage)
                 .then();
     }
 
