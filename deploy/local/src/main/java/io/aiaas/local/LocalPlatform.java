@@ -126,12 +126,12 @@ public final class LocalPlatform {
                 + "\"loss\":\"sparse_categorical_crossentropy\",\"optimizer\":{\"type\":\"adam\",\"learningRate\":0.001},"
                 + "\"epochs\":5,\"batchSize\":32,\"validationSplit\":0.1,\"seed\":42}}";
         out.println("   TRAIN=$(curl -s -X POST " + gw + "/v1/jobs -H \"Authorization: Bearer $AIAAS_KEY\""
-                + " -H 'Content-Type: application/json'");
+                + " -H 'Content-Type: application/json' \\");
         out.println("     -d '" + train + "' | grep -o 'job_[0-9A-Za-z]*' | head -1)");
         out.println("   curl -N " + gw + "/v1/jobs/$TRAIN/events -H \"Authorization: Bearer $AIAAS_KEY\"");
         String predict = "{\"type\":\"inference\",\"model\":\"digits\",\"dataset\":\"" + demo.digitsTest() + "\"}";
         out.println("   BATCH=$(curl -s -X POST " + gw + "/v1/jobs -H \"Authorization: Bearer $AIAAS_KEY\""
-                + " -H 'Content-Type: application/json'");
+                + " -H 'Content-Type: application/json' \\");
         out.println("     -d '" + predict + "' | grep -o 'job_[0-9A-Za-z]*' | head -1)");
         out.println("   curl -s " + gw + "/v1/jobs/$BATCH/result -H \"Authorization: Bearer $AIAAS_KEY\" | head -3");
         out.println();
