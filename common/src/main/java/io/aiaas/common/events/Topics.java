@@ -14,6 +14,15 @@ public final class Topics {
     public static final String JOB_DEAD_LETTERS = "aiaas.job-dead-letters.v1";
     /** Control messages for workers ({@code cancel}), keyed by job id; every worker reads every partition. */
     public static final String JOB_CONTROL = "aiaas.job-control.v1";
+    /**
+     * Online prediction requests from gateways to workers (common's {@code PredictWire}), keyed by
+     * {@code <modelId>/<version>} so that one model version's requests meet on the same partition.
+     */
+    public static final String PREDICT_REQUESTS = "aiaas.predict-requests.v1";
+    /** Online prediction replies; each gateway replica reads the partition it names in its requests. */
+    public static final String PREDICT_REPLIES = "aiaas.predict-replies.v1";
+    /** Model, version and alias changes ({@code ModelEvent}), keyed by model id: gateways' caches, workers' preloads. */
+    public static final String MODEL_EVENTS = "aiaas.model-events.v1";
 
     /** Kafka header names carried on every record the platform writes. */
     public static final String HEADER_REQUEST_ID = "x-request-id";

@@ -52,8 +52,43 @@ public final class PlatformTopics {
     public static final TopicSpec JOB_CONTROL = new TopicSpec(
             Topics.JOB_CONTROL, 3, REPLICAS, Duration.ofHours(1), false, 64 * 1024, Duration.ofMinutes(10));
 
-    public static final List<TopicSpec> ALL =
-            List.of(JOBS, JOB_EVENTS, USAGE, TENANT_EVENTS, JOB_DEAD_LETTERS, JOB_CONTROL);
+    /**
+     * Online prediction requests, keyed by model version. A request lives no longer than its deadline (seconds), so
+     * ten minutes of retention is only for inspection; partitions bound how many workers serve predictions at once.
+     */
+    public static final TopicSpec PREDICT_REQUESTS = new TopicSpec(
+            Topics.PREDICT_REQUESTS,
+            12,
+            REPLICAS,
+            Duration.ofMinutes(10),
+            false,
+            KafkaSettings.MAX_RECORD_BYTES,
+            Duration.ofMinutes(5));
+
+    /** Online prediction replies: one partition per gateway replica at most, so as many as gateway replicas may be. */
+    public static final TopicSpec PREDICT_REPLIES = new TopicSpec(
+            Topics.PREDICT_REPLIES,
+            12,
+            REPLICAS,
+            Duration.ofMinutes(10),
+            false,
+            KafkaSettings.MAX_RECORD_BYTES,
+            Duration.ofMinutes(5));
+
+    /** Model, version and alias changes, keyed by model id; readers start from the end, so a day is plenty. */
+    public static final TopicSpec MODEL_EVENTS =
+            new TopicSpec(Topics.MODEL_EVENTS, 3, REPLICAS, Duration.ofDays(1), false, 64 * 1024, Duration.ofHours(1));
+
+    public static final List<TopicSpec> ALL = List.of(
+            JOBS,
+            JOB_EVENTS,
+            USAGE,
+            TENANT_EVENTS,
+            JOB_DEAD_LETTERS,
+            JOB_CONTROL,
+            PREDICT_REQUESTS,
+            PREDICT_REPLIES,
+            MODEL_EVENTS);
 
     private PlatformTopics() {}
 }
