@@ -118,6 +118,16 @@ public final class LocalPlatform {
         out.println("   curl -s " + gw + "/v1/jobs/$JOB -H \"Authorization: Bearer $AIAAS_KEY\"");
         out.println("   curl -s " + gw + "/v1/usage -H \"Authorization: Bearer $AIAAS_KEY\"");
         out.println();
+        out.println(" Predict online: Open Inference Protocol (KServe, Triton clients) and TF Serving REST:");
+        out.println("   curl -s " + gw + "/v2/models/" + DemoSeeder.MODEL + " -H \"Authorization: Bearer $AIAAS_KEY\"");
+        out.println("   curl -s -X POST " + gw + "/v2/models/" + DemoSeeder.MODEL + "/infer"
+                + " -H \"Authorization: Bearer $AIAAS_KEY\" -H 'Content-Type: application/json' \\");
+        out.println("     -d '{\"inputs\":[{\"name\":\"x\",\"shape\":[2,4],\"datatype\":\"FP32\","
+                + "\"data\":[[1,2,3,4],[0,0,0,1]]}]}'");
+        out.println("   curl -s -X POST " + gw + "/tfserving/v1/models/" + DemoSeeder.MODEL + ":predict"
+                + " -H \"Authorization: Bearer $AIAAS_KEY\" \\");
+        out.println("     -d '{\"instances\":[[1,2,3,4],[0,0,0,1]]}'");
+        out.println();
         out.println(" Train the seed's network (784-64-64-10) on the demo digits, watch it, predict with it:");
         String train = "{\"type\":\"training\",\"dataset\":\"" + demo.digits() + "\",\"model\":\"digits\","
                 + "\"spec\":{\"layers\":[{\"type\":\"dense\",\"units\":64,\"activation\":\"relu\"},"
