@@ -124,9 +124,16 @@ public final class OipBodies {
                     spec.datatype() == null ? "UNSUPPORTED" : spec.datatype().name());
             ArrayNode shape = tensor.putArray("shape");
             if (spec.shape() == null) {
-                shape.add(-1L);
+                shape.add(-1);
             } else {
-                spec.shape().forEach(shape::add);
+                for (long d : spec.shape()) {
+                    // as an int where it fits: the node then equals what a client parses from the text
+                    if (d == (int) d) {
+                        shape.add((int) d);
+                    } else {
+                        shape.add(d);
+                    }
+                }
             }
         }
     }
