@@ -338,7 +338,9 @@ public final class OipConformance {
                 }
             }
             List<JsonNode> leaves = new ArrayList<>();
+            int before = list.size();
             collect(data, leaves, where);
+            boolean scalars = list.size() == before;
             if (shape != null) {
                 BigInteger expected = BigInteger.ONE;
                 for (long d : shape) {
@@ -350,7 +352,7 @@ public final class OipConformance {
                     add(where + " is nested, but not as the shape says");
                 }
             }
-            if (datatype != null) {
+            if (datatype != null && scalars) {
                 for (int i = 0; i < leaves.size(); i++) {
                     if (!fits(leaves.get(i), datatype)) {
                         add(where + " value " + i + " (" + leaves.get(i) + ") is not a " + datatype + " value");
@@ -365,10 +367,11 @@ public final class OipConformance {
                 for (JsonNode child : node) {
                     collect(child, into, where);
                 }
-            } else if (node.isNumber() || node.isTextual() || node.isBoolean()) {
-                into.add(node);
             } else {
-                add(where + " holds " + node + ": tensor data are numbers, strings, booleans or arrays of them");
+                if (!node.isNumber() && !node.isTextual() && !node.isBoolean()) {
+                    add(where + " holds " + node + ": tensor data are numbers, strings, booleans or arrays of them");
+                }
+                into.add(node);
             }
         }
 
