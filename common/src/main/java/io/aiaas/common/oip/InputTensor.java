@@ -1,6 +1,7 @@
 package io.aiaas.common.oip;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.BinaryNode;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -15,7 +16,8 @@ import java.util.List;
  *
  * @param values {@code boolean[]} (BOOL), {@code byte[]} (INT8, and UINT8 as unsigned bytes), {@code short[]} (INT16),
  *     {@code int[]} (INT32), {@code long[]} (INT64), {@code float[]} (FP32), {@code double[]} (FP64), {@code byte[][]}
- *     (BYTES, UTF-8)
+ *     (BYTES: a JSON string's UTF-8 bytes, or any bytes where {@code data} holds a Jackson {@code BinaryNode}, as
+ *     TF Serving's {@code {"b64": …}} values decode to)
  */
 public record InputTensor(String name, Datatype datatype, long[] shape, Object values) {
 
@@ -219,10 +221,14 @@ public record InputTensor(String name, Datatype datatype, long[] shape, Object v
                 case FP32 -> ((float[]) array)[i] = (float) floating(node, true);
                 case FP64 -> ((double[]) array)[i] = floating(node, false);
                 case BYTES -> {
-                    if (!node.isTextual()) {
+                    if (node.isTextual()) {
+                        ((byte[][]) array)[i] = node.textValue().getBytes(StandardCharsets.UTF_8);
+                    } else if (node.isBinary()) {
+                        // Only built in code (TF Serving's {"b64": …} values): parsed JSON text never yields one.
+                        ((byte[][]) array)[i] = ((BinaryNode) node).binaryValue();
+                    } else {
                         throw notA(node);
                     }
-                    ((byte[][]) array)[i] = node.textValue().getBytes(StandardCharsets.UTF_8);
                 }
             }
         }
