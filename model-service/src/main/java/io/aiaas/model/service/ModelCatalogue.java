@@ -22,6 +22,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
@@ -212,6 +213,23 @@ public class ModelCatalogue {
         aliases.delete(row);
         model.updatedAt = now();
         events.aliasDeleted(model, alias, requestId);
+    }
+
+    /** What online prediction needs of a model: its aliases (by name) and every version, oldest first. */
+    public record Serving(Model model, Map<String, Integer> aliases, List<ModelVersion> versions) {}
+
+    /**
+     * The model {@code name} means to a tenant (its own, else the platform catalogue's) with its aliases and every
+     * version's signatures: three queries, whatever the number of versions (the signatures live on each version row).
+     */
+    @Transactional
+    public Serving serving(String tenantId, String name) {
+        Model model = visible(Owner.tenant(tenantId), name);
+        Map<String, Integer> pointing = new TreeMap<>();
+        for (ModelAlias alias : aliases.of(model)) {
+            pointing.put(alias.alias, alias.version);
+        }
+        return new Serving(model, pointing, versions.oldestFirst(model));
     }
 
     /** What {@code name} means to the viewer: a tenant's own model first, then the platform catalogue's. */
