@@ -239,6 +239,11 @@ public class AdminModelResource extends ModelEndpoints {
     }
 
     @Override
+    protected String requestId() {
+        return caller.requestId();
+    }
+
+    @Override
     protected Owner writer() {
         caller.requireAdmin();
         return Owner.PLATFORM;

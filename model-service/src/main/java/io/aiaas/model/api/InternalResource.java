@@ -283,7 +283,7 @@ public class InternalResource {
             throw ApiException.badRequest("Query parameters 'workerId' and 'attempt' are required.");
         }
         io.aiaas.model.domain.ModelVersion version =
-                trained.register(jobId, caller.token().tid(), workerId, attempt, body);
+                trained.register(jobId, caller.token().tid(), workerId, attempt, body, caller.requestId());
         return Map.of("model", trained.modelName(jobId), "version", version.version);
     }
 }

@@ -38,7 +38,8 @@ public abstract class ModelEndpoints {
         if (request == null) {
             throw ApiException.badRequest("A JSON body is required.");
         }
-        ModelBody created = ModelBody.of(catalogue.create(writer(), request.name(), request.description()));
+        ModelBody created =
+                ModelBody.of(catalogue.create(writer(), request.name(), request.description(), requestId()));
         return Response.status(Response.Status.CREATED)
                 .header(HttpHeaders.LOCATION, basePath() + "/" + created.name())
                 .entity(created)
@@ -61,15 +62,15 @@ public abstract class ModelEndpoints {
     }
 
     protected Response deleteModel(String name) {
-        catalogue.delete(writer(), name);
+        catalogue.delete(writer(), name, requestId());
         return Response.noContent().build();
     }
 
     /** The body is the archive itself, streamed: {@code application/zip} or {@code application/gzip} (tar.gz). */
     protected Response uploadVersion(String name, String contentType, InputStream body) throws IOException {
         Owner owner = writer();
-        VersionBody version =
-                VersionBody.of(uploads.upload(owner, name, contentType, body, uploads.modelBytesLimit(plan())));
+        VersionBody version = VersionBody.of(
+                uploads.upload(owner, name, contentType, body, uploads.modelBytesLimit(plan()), requestId()));
         return Response.status(Response.Status.CREATED)
                 .header(HttpHeaders.LOCATION, basePath() + "/" + name + "/versions/" + version.version())
                 .entity(version)
@@ -85,16 +86,17 @@ public abstract class ModelEndpoints {
     }
 
     protected Response removeVersion(String name, String version) {
-        catalogue.deleteVersion(writer(), name, PathParams.version(version));
+        catalogue.deleteVersion(writer(), name, PathParams.version(version), requestId());
         return Response.noContent().build();
     }
 
     protected AliasBody pointAlias(String name, String alias, SetAlias request) {
-        return AliasBody.of(catalogue.setAlias(writer(), name, alias, request == null ? null : request.version()));
+        return AliasBody.of(
+                catalogue.setAlias(writer(), name, alias, request == null ? null : request.version(), requestId()));
     }
 
     protected Response removeAlias(String name, String alias) {
-        catalogue.deleteAlias(writer(), name, alias);
+        catalogue.deleteAlias(writer(), name, alias, requestId());
         return Response.noContent().build();
     }
 
@@ -109,4 +111,7 @@ public abstract class ModelEndpoints {
 
     /** The caller's plan limits, if the caller is a tenant. */
     protected abstract Optional<PlanLimits> plan();
+
+    /** The request's id, for the records its changes send ({@code x-request-id}). */
+    protected abstract String requestId();
 }

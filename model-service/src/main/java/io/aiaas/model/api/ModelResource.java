@@ -272,6 +272,11 @@ public class ModelResource extends ModelEndpoints {
     }
 
     @Override
+    protected String requestId() {
+        return caller.requestId();
+    }
+
+    @Override
     protected Owner writer() {
         return Owner.tenant(caller.tenantWithScope(Scopes.MODELS_WRITE));
     }

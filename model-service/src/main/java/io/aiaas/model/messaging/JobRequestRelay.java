@@ -14,9 +14,9 @@ import java.time.Duration;
 import javax.sql.DataSource;
 
 /**
- * Publishes the outbox (dispatch records to {@code aiaas.jobs.v1}, dead letters, cancellations): one replica at a time
- * (a database lock), right after a transaction that wrote rows commits and on a short schedule; with Kafka down the
- * rows wait.
+ * Publishes the outbox (dispatch records to {@code aiaas.jobs.v1}, dead letters, cancellations, model events): one
+ * replica at a time (a database lock), right after a transaction that wrote rows commits and on a short schedule; with
+ * Kafka down the rows wait.
  */
 @Singleton
 public class JobRequestRelay {

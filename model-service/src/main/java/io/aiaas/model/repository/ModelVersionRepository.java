@@ -37,6 +37,11 @@ public class ModelVersionRepository implements PanacheRepository<ModelVersion> {
                 .list();
     }
 
+    /** Every version of the model, oldest first, in one query (each row holds its signatures). */
+    public List<ModelVersion> oldestFirst(Model model) {
+        return list("modelId = ?1 and tenantId = ?2 order by version", model.id, model.tenantId);
+    }
+
     public List<ModelVersion> all(Model model) {
         return list("modelId = ?1 and tenantId = ?2", model.id, model.tenantId);
     }

@@ -22,6 +22,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
@@ -36,6 +37,7 @@ public class ModelCatalogue {
     private final ModelVersionRepository versions;
     private final ModelAliasRepository aliases;
     private final ArtifactStore store;
+    private final ModelEvents events;
     private final TransactionSynchronizationRegistry txRegistry;
 
     public ModelCatalogue(
@@ -43,19 +45,22 @@ public class ModelCatalogue {
             ModelVersionRepository versions,
             ModelAliasRepository aliases,
             ArtifactStore store,
+            ModelEvents events,
             TransactionSynchronizationRegistry txRegistry) {
         this.models = models;
         this.versions = versions;
         this.aliases = aliases;
         this.store = store;
+        this.events = events;
         this.txRegistry = txRegistry;
     }
 
     /** A model with what a reader sees of it at once: its aliases and its newest version. */
     public record ModelDetails(Model model, Map<String, Integer> aliases, Integer latestVersion) {}
 
+    /** Creates a model, announced as {@code model.created}; {@code requestId} goes on the event's record. */
     @Transactional
-    public ModelDetails create(Owner owner, String name, String description) {
+    public ModelDetails create(Owner owner, String name, String description, String requestId) {
         if (name == null) {
             throw ApiException.badRequest("Field 'name' is required.");
         }
@@ -80,6 +85,7 @@ public class ModelCatalogue {
             }
             throw e;
         }
+        events.modelCreated(model, requestId);
         return details(model);
     }
 
@@ -108,13 +114,17 @@ public class ModelCatalogue {
         return details(model);
     }
 
-    /** Deletes a model, its versions and aliases; the archives go once the deletion is committed. */
+    /**
+     * Deletes a model, its versions and aliases (one {@code model.deleted} says so); the archives go once the deletion
+     * is committed.
+     */
     @Transactional
-    public void delete(Owner owner, String name) {
+    public void delete(Owner owner, String name, String requestId) {
         Model model = models.lockOwned(owner, name).orElseThrow(() -> notFound(name));
         aliases.delete("modelId = ?1 and tenantId = ?2", model.id, model.tenantId);
         versions.delete("modelId = ?1 and tenantId = ?2", model.id, model.tenantId);
         models.delete(model);
+        events.modelDeleted(model, requestId);
         afterCommit(() -> store.deleteModel(owner, model.id));
     }
 
@@ -145,7 +155,7 @@ public class ModelCatalogue {
 
     /** Deletes a version no alias points to (409 otherwise); its archive goes once the deletion is committed. */
     @Transactional
-    public void deleteVersion(Owner owner, String name, int version) {
+    public void deleteVersion(Owner owner, String name, int version, String requestId) {
         Model model = models.lockOwned(owner, name).orElseThrow(() -> notFound(name));
         ModelVersion row = versions.find(model, version).orElseThrow(() -> versionNotFound(name, version));
         List<ModelAlias> pointing = aliases.pointingTo(model, version);
@@ -154,12 +164,16 @@ public class ModelCatalogue {
                     + "'; move or delete the alias first.");
         }
         versions.delete(row);
+        events.versionDeleted(model, version, requestId);
         afterCommit(() -> store.deleteVersion(owner, model.id, version));
     }
 
-    /** Points {@code alias} at {@code version}, creating the alias or moving it. */
+    /**
+     * Points {@code alias} at {@code version}, creating the alias or moving it; announced as {@code alias.set} unless
+     * it pointed there already.
+     */
     @Transactional
-    public ModelAlias setAlias(Owner owner, String name, String alias, Integer version) {
+    public ModelAlias setAlias(Owner owner, String name, String alias, Integer version, String requestId) {
         if (version == null) {
             throw ApiException.badRequest("Field 'version' is required.");
         }
@@ -178,22 +192,44 @@ public class ModelCatalogue {
             created.createdAt = now;
             return created;
         });
+        boolean moved = row.id == null || row.version != version;
         row.version = version;
         row.updatedAt = now;
         if (row.id == null) {
             aliases.persist(row);
         }
         model.updatedAt = now;
+        if (moved) {
+            events.aliasSet(model, alias, version, requestId);
+        }
         return row;
     }
 
     @Transactional
-    public void deleteAlias(Owner owner, String name, String alias) {
+    public void deleteAlias(Owner owner, String name, String alias, String requestId) {
         Model model = models.lockOwned(owner, name).orElseThrow(() -> notFound(name));
         ModelAlias row = aliases.find(model, alias)
                 .orElseThrow(() -> ApiException.notFound("Model '" + name + "' has no alias '" + alias + "'."));
         aliases.delete(row);
         model.updatedAt = now();
+        events.aliasDeleted(model, alias, requestId);
+    }
+
+    /** What online prediction needs of a model: its aliases (by name) and every version, oldest first. */
+    public record Serving(Model model, Map<String, Integer> aliases, List<ModelVersion> versions) {}
+
+    /**
+     * The model {@code name} means to a tenant (its own, else the platform catalogue's) with its aliases and every
+     * version's signatures: three queries, whatever the number of versions (the signatures live on each version row).
+     */
+    @Transactional
+    public Serving serving(String tenantId, String name) {
+        Model model = visible(Owner.tenant(tenantId), name);
+        Map<String, Integer> pointing = new TreeMap<>();
+        for (ModelAlias alias : aliases.of(model)) {
+            pointing.put(alias.alias, alias.version);
+        }
+        return new Serving(model, pointing, versions.oldestFirst(model));
     }
 
     /** What {@code name} means to the viewer: a tenant's own model first, then the platform catalogue's. */

@@ -30,13 +30,19 @@ public class ModelVersionUploads {
     private final ModelRepository models;
     private final ModelVersionRepository versions;
     private final ArtifactStore store;
+    private final ModelEvents events;
     private final ModelServiceConfig config;
 
     public ModelVersionUploads(
-            ModelRepository models, ModelVersionRepository versions, ArtifactStore store, ModelServiceConfig config) {
+            ModelRepository models,
+            ModelVersionRepository versions,
+            ArtifactStore store,
+            ModelEvents events,
+            ModelServiceConfig config) {
         this.models = models;
         this.versions = versions;
         this.store = store;
+        this.events = events;
         this.config = config;
     }
 
@@ -51,23 +57,27 @@ public class ModelVersionUploads {
 
     /**
      * Accepts an archive of at most {@code limit} bytes that unpacks to at most {@code limit} bytes (413 past either,
-     * counted as the bytes arrive and as they are unpacked).
+     * counted as the bytes arrive and as they are unpacked). The new version is announced as {@code version.created} in
+     * the transaction that stores it.
      */
-    public ModelVersion upload(Owner owner, String modelName, String contentType, InputStream body, long limit)
+    public ModelVersion upload(
+            Owner owner, String modelName, String contentType, InputStream body, long limit, String requestId)
             throws IOException {
         Format format = Format.fromContentType(contentType);
         // 404 before reading a possibly large body
         QuarkusTransaction.requiringNew()
                 .call(() -> models.findOwned(owner, modelName).orElseThrow(() -> ModelCatalogue.notFound(modelName)));
-        return store(owner, modelName, format, body, limit, null);
+        return store(owner, modelName, format, body, limit, null, requestId);
     }
 
     /**
      * Registers the SavedModel a training job made as the next version of {@code modelName}, creating the model when
      * the tenant has none of that name. Once per job: a repeat (a lost answer, a rerun after the version was made)
-     * returns the version the job registered, and reads nothing.
+     * returns the version the job registered, and reads nothing. A model it creates is announced as
+     * {@code model.created}, the version as {@code version.created}.
      */
-    public ModelVersion registerTrained(Owner owner, String modelName, String jobId, InputStream zip, long limit)
+    public ModelVersion registerTrained(
+            Owner owner, String modelName, String jobId, InputStream zip, long limit, String requestId)
             throws IOException {
         java.util.Optional<ModelVersion> done = QuarkusTransaction.requiringNew()
                 .call(() -> versions.find("sourceJobId", jobId).firstResultOptional());
@@ -75,7 +85,7 @@ public class ModelVersionUploads {
             return done.get();
         }
         try {
-            QuarkusTransaction.requiringNew().run(() -> createIfAbsent(owner, modelName, jobId));
+            QuarkusTransaction.requiringNew().run(() -> createIfAbsent(owner, modelName, jobId, requestId));
         } catch (RuntimeException e) {
             if (!io.aiaas.common.error.DatabaseFailures.isUniqueViolation(e)) {
                 throw e;
@@ -83,7 +93,7 @@ public class ModelVersionUploads {
             // another job made the model meanwhile
         }
         try {
-            return store(owner, modelName, Format.ZIP, zip, limit, jobId);
+            return store(owner, modelName, Format.ZIP, zip, limit, jobId, requestId);
         } catch (RuntimeException e) {
             java.util.Optional<ModelVersion> raced = QuarkusTransaction.requiringNew()
                     .call(() -> versions.find("sourceJobId", jobId).firstResultOptional());
@@ -94,7 +104,7 @@ public class ModelVersionUploads {
         }
     }
 
-    private void createIfAbsent(Owner owner, String modelName, String jobId) {
+    private void createIfAbsent(Owner owner, String modelName, String jobId, String requestId) {
         if (models.findOwned(owner, modelName).isEmpty()) {
             Model model = new Model();
             model.id = io.aiaas.common.id.Ids.newId(io.aiaas.common.id.Ids.MODEL);
@@ -105,11 +115,18 @@ public class ModelVersionUploads {
             model.createdAt = ModelCatalogue.now();
             model.updatedAt = model.createdAt;
             models.persistAndFlush(model);
+            events.modelCreated(model, requestId);
         }
     }
 
     private ModelVersion store(
-            Owner owner, String modelName, Format format, InputStream body, long limit, String sourceJobId)
+            Owner owner,
+            String modelName,
+            Format format,
+            InputStream body,
+            long limit,
+            String sourceJobId,
+            String requestId)
             throws IOException {
         ArtifactStore.Staged staged = store.stage(body, limit);
         Path placedDir = null;
@@ -138,6 +155,7 @@ public class ModelVersionUploads {
                     version.sourceJobId = sourceJobId;
                     version.createdAt = model.updatedAt;
                     versions.persist(version);
+                    events.versionCreated(model, number, requestId);
                     return version;
                 });
             } finally {

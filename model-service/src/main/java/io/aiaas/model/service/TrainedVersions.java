@@ -29,14 +29,16 @@ public class TrainedVersions {
         this.config = config;
     }
 
-    public ModelVersion register(String jobId, String callerTenant, String workerId, int attempt, InputStream zip)
+    public ModelVersion register(
+            String jobId, String callerTenant, String workerId, int attempt, InputStream zip, String requestId)
             throws IOException {
         Job job = QuarkusTransaction.requiringNew()
                 .call(() -> JobOutputs.lockHeld(jobs, jobId, callerTenant, workerId, attempt));
         if (!"training".equals(job.type)) {
             throw ApiException.conflict("Job '" + jobId + "' is not a training job.");
         }
-        return uploads.registerTrained(Owner.tenant(job.tenantId), modelName(job), jobId, zip, config.maxModelBytes());
+        return uploads.registerTrained(
+                Owner.tenant(job.tenantId), modelName(job), jobId, zip, config.maxModelBytes(), requestId);
     }
 
     /** The name of the model the job trains (its request's {@code model}). */

@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.aiaas.common.events.ClaimAnswer;
 import io.aiaas.infra.testing.InfraTestResource;
-import io.aiaas.model.support.Archives;
-import io.aiaas.model.support.DenseModels;
 import io.aiaas.model.support.InternalKeysTestResource;
 import io.aiaas.model.support.JobEngineTestSupport;
 import io.aiaas.model.support.Tokens;
@@ -15,7 +13,6 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.ValidatableResponse;
-import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -29,29 +26,6 @@ import org.junit.jupiter.api.Test;
         initArgs = {@ResourceArg(name = "postgres", value = "true"), @ResourceArg(name = "kafka", value = "true")})
 @QuarkusTestResource(InternalKeysTestResource.class)
 class TrainingArtifactsTest extends JobEngineTestSupport {
-    private static final String SPEC = "{\"layers\":[{\"type\":\"dense\",\"units\":3,\"activation\":\"softmax\"}],"
-            + "\"loss\":\"sparse_categorical_crossentropy\",\"epochs\":3}";
-
-    private static String trainingJob(String tenant, String model) {
-        String dataset = as(Tokens.tenant(tenant))
-                .contentType("text/csv")
-                .body("a,b,c,label\n1,2,3,0\n4,5,6,1\n7,8,9,2\n".getBytes(StandardCharsets.UTF_8))
-                .post("/v1/datasets?name=train&label=label")
-                .then()
-                .statusCode(201)
-                .extract()
-                .path("id");
-        return as(tenantToken(tenant, planWith(2)))
-                .contentType("application/json")
-                .body("{\"type\":\"training\",\"dataset\":\"" + dataset + "\",\"model\":\"" + model + "\",\"spec\":"
-                        + SPEC + "}")
-                .post("/v1/jobs")
-                .then()
-                .statusCode(202)
-                .extract()
-                .path("id");
-    }
-
     private static ValidatableResponse putCheckpoint(
             String tenant, String job, String workerId, int attempt, int epoch, byte[] bytes) {
         return putCheckpoint(tenant, job, workerId, attempt, epoch, bytes, "");
@@ -64,14 +38,6 @@ class TrainingArtifactsTest extends JobEngineTestSupport {
                 .body(bytes)
                 .put("/internal/v1/jobs/" + job + "/checkpoint?workerId=" + workerId + "&attempt=" + attempt + "&epoch="
                         + epoch + usage)
-                .then();
-    }
-
-    private static ValidatableResponse postVersion(String tenant, String job, String workerId, int attempt) {
-        return as(Tokens.worker(tenant))
-                .contentType("application/zip")
-                .body(Archives.zip(Archives.entries(DenseModels.dense(), "")))
-                .post("/internal/v1/jobs/" + job + "/version?workerId=" + workerId + "&attempt=" + attempt)
                 .then();
     }
 
@@ -131,13 +97,13 @@ class TrainingArtifactsTest extends JobEngineTestSupport {
         String tenant = newTenant();
         String job = trainingJob(tenant, "fresh");
         int attempt = awaitClaim(tenant, job, "w-train").attempt();
-        postVersion(tenant, job, "w-other", attempt).statusCode(409);
-        postVersion(tenant, job, "w-train", attempt)
+        postTrainedVersion(tenant, job, "w-other", attempt).statusCode(409);
+        postTrainedVersion(tenant, job, "w-train", attempt)
                 .statusCode(200)
                 .body("model", equalTo("fresh"))
                 .body("version", equalTo(1));
         // a repeat (an answer lost on the way) is the same version, not a second one
-        postVersion(tenant, job, "w-train", attempt).statusCode(200).body("version", equalTo(1));
+        postTrainedVersion(tenant, job, "w-train", attempt).statusCode(200).body("version", equalTo(1));
         as(Tokens.tenant(tenant))
                 .get("/v1/models/fresh/versions")
                 .then()
@@ -148,6 +114,8 @@ class TrainingArtifactsTest extends JobEngineTestSupport {
         // an existing model gets its next version
         String second = trainingJob(tenant, "fresh");
         int secondAttempt = awaitClaim(tenant, second, "w-train").attempt();
-        postVersion(tenant, second, "w-train", secondAttempt).statusCode(200).body("version", equalTo(2));
+        postTrainedVersion(tenant, second, "w-train", secondAttempt)
+                .statusCode(200)
+                .body("version", equalTo(2));
     }
 }

@@ -12,7 +12,9 @@ import io.aiaas.common.events.Topics;
 import io.aiaas.common.json.Json;
 import io.aiaas.common.plan.PlanLimits;
 import io.aiaas.infra.testing.InfraTestResource;
+import io.restassured.response.ValidatableResponse;
 import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -81,6 +83,40 @@ public abstract class JobEngineTestSupport extends ApiTestSupport {
                 "inputs",
                 List.of(Map.of("name", "x", "shape", List.of(1, 3), "datatype", "FP32", "data", List.of(1, 2, 3))));
         return body;
+    }
+
+    private static final String TRAINING_SPEC =
+            "{\"layers\":[{\"type\":\"dense\",\"units\":3,\"activation\":\"softmax\"}],"
+                    + "\"loss\":\"sparse_categorical_crossentropy\",\"epochs\":3}";
+
+    /** Submits a training job of a small network over a fresh 3-row dataset, into the tenant's model {@code model}. */
+    protected static String trainingJob(String tenant, String model) {
+        String dataset = as(Tokens.tenant(tenant))
+                .contentType("text/csv")
+                .body("a,b,c,label\n1,2,3,0\n4,5,6,1\n7,8,9,2\n".getBytes(StandardCharsets.UTF_8))
+                .post("/v1/datasets?name=train&label=label")
+                .then()
+                .statusCode(201)
+                .extract()
+                .path("id");
+        return as(tenantToken(tenant, planWith(2)))
+                .contentType("application/json")
+                .body("{\"type\":\"training\",\"dataset\":\"" + dataset + "\",\"model\":\"" + model + "\",\"spec\":"
+                        + TRAINING_SPEC + "}")
+                .post("/v1/jobs")
+                .then()
+                .statusCode(202)
+                .extract()
+                .path("id");
+    }
+
+    /** As the worker holding a training job's lease registers the SavedModel it made (the dense test model). */
+    protected static ValidatableResponse postTrainedVersion(String tenant, String job, String workerId, int attempt) {
+        return as(Tokens.worker(tenant))
+                .contentType("application/zip")
+                .body(Archives.zip(Archives.entries(DenseModels.dense(), "")))
+                .post("/internal/v1/jobs/" + job + "/version?workerId=" + workerId + "&attempt=" + attempt)
+                .then();
     }
 
     protected static String submit(String tenant, PlanLimits plan, String model) {
