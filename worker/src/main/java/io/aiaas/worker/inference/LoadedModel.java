@@ -25,6 +25,11 @@ import org.tensorflow.proto.TensorShapeProto;
  * decides when it is closed: never while a run holds a lease on it.
  */
 public final class LoadedModel implements AutoCloseable {
+    static {
+        // Before any session runs: a signature may feed or return INT8/INT16 tensors.
+        NarrowIntegerTensors.ensureRegistered();
+    }
+
     private final String key;
     private final SavedModelBundle bundle;
     private final Path directory;

@@ -4,8 +4,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.aiaas.common.oip.Datatype;
 import io.aiaas.common.oip.InputTensor;
-import io.aiaas.common.oip.InvalidInputException;
 import io.aiaas.common.oip.ResponseOutput;
+import io.aiaas.worker.inference.NarrowIntegerTensors.TInt16;
+import io.aiaas.worker.inference.NarrowIntegerTensors.TInt8;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,9 +52,9 @@ public final class TensorCodec {
             case FP32 -> TFloat32.tensorOf(shape, DataBuffers.of((float[]) host.values(), true, false));
             case FP64 -> TFloat64.tensorOf(shape, DataBuffers.of((double[]) host.values(), true, false));
             case BYTES -> TString.tensorOfBytes(shape, DataBuffers.of((byte[][]) host.values(), true, false));
-                // TensorFlow Java 1.1.0 has no tensor classes for 8- and 16-bit signed integers.
-            case INT8, INT16 -> throw InvalidInputException.mismatch("Input '" + host.name() + "' is " + host.datatype()
-                    + ", which this worker's TensorFlow runtime cannot feed to a model.");
+                // TensorFlow Java 1.1.0 has no classes for these: see NarrowIntegerTensors.
+            case INT8 -> NarrowIntegerTensors.int8(host.shape(), (byte[]) host.values());
+            case INT16 -> NarrowIntegerTensors.int16(host.shape(), (short[]) host.values());
         };
     }
 
@@ -99,6 +100,16 @@ public final class TensorCodec {
             t.copyTo(buf);
             for (int i = 0; i < n; i++) {
                 data.add(buf.getLong(i));
+            }
+        } else if (tensor instanceof TInt8 t) {
+            datatype = Datatype.INT8;
+            for (byte b : NarrowIntegerTensors.int8Values(t)) {
+                data.add(b);
+            }
+        } else if (tensor instanceof TInt16 t) {
+            datatype = Datatype.INT16;
+            for (short s : NarrowIntegerTensors.int16Values(t)) {
+                data.add(s);
             }
         } else if (tensor instanceof TUint8 t) {
             datatype = Datatype.UINT8;
