@@ -241,12 +241,14 @@ class PredictionFlowTest {
     @Test
     void aRequestWhoseDeadlinePassesWhileItsModelLoadsIsNotRun() throws Exception {
         CountDownLatch gate = FakeModelService.instance.gate("mdl_pexpire", 1);
-        PredictRequest shortLived = request("mdl_pexpire", Duration.ofMillis(300), new float[][] {{1, 2, 3}});
+        // long enough to be taken in before it expires, on a cold client too
+        PredictRequest shortLived = request("mdl_pexpire", Duration.ofMillis(1500), new float[][] {{1, 2, 3}});
         PredictRequest patient = request("mdl_pexpire", DEADLINE, new float[][] {{3, 2, 1}});
         send(shortLived);
         sendNow(patient);
         await(() -> predictor.queued() >= 2);
-        Thread.sleep(500);
+        long left = shortLived.deadlineEpochMillis() - System.currentTimeMillis();
+        Thread.sleep(Math.max(0, left) + 100);
         double before = runs();
         gate.countDown();
         PredictReply reply = awaitReply(patient, WAIT);
@@ -325,6 +327,36 @@ class PredictionFlowTest {
         await(() -> !models.loadedModels().contains("mdl_pfirst/1"));
         assertFalse(models.loadedModels().contains("mdl_pfirst/1"));
     }
+
+    @Test
+    void metricsAndReadinessShowPredictions() throws Exception {
+        warm("mdl_pdense");
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        String metrics = http.send(
+                        java.net.http.HttpRequest.newBuilder(metricsUrl.toURI()).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString())
+                .body();
+        for (String name : List.of(
+                "aiaas_worker_predict_runs_total",
+                "aiaas_worker_predict_batch_requests_count",
+                "aiaas_worker_predict_latency_seconds_count",
+                "aiaas_worker_predict_replies_total{status=\"200\"}")) {
+            assertTrue(metrics.contains(name), name + " in " + metrics);
+        }
+        String ready = http.send(
+                        java.net.http.HttpRequest.newBuilder(healthReady.toURI())
+                                .build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString())
+                .body();
+        assertTrue(ready.contains("\"name\": \"predictions\""), ready);
+        assertTrue(ready.contains("\"requestPartitions\": \"0,1,2,3,4,5,6,7,8,9,10,11\""), ready);
+    }
+
+    @io.quarkus.test.common.http.TestHTTPResource("/q/metrics")
+    java.net.URL metricsUrl;
+
+    @io.quarkus.test.common.http.TestHTTPResource("/q/health/ready")
+    java.net.URL healthReady;
 
     private static int downloads(String modelId) {
         AtomicInteger n = FakeModelService.instance.artifactRequests.get(modelId + "/1");
