@@ -269,6 +269,9 @@ public final class KafkaServer implements AutoCloseable {
         p.setProperty("share.coordinator.state.topic.replication.factor", "1");
         p.setProperty("share.coordinator.state.topic.min.isr", "1");
         p.setProperty("group.initial.rebalance.delay.ms", "0");
+        // Workers' prediction consumers use a 3 s session (Kafka's floor is 6 s), so a killed worker's request
+        // partitions move within seconds.
+        p.setProperty("group.min.session.timeout.ms", "1000");
         p.setProperty("message.max.bytes", "41943040");
         p.setProperty("replica.fetch.max.bytes", "41943040");
         p.setProperty("num.network.threads", "2");

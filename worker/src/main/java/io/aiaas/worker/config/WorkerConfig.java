@@ -60,6 +60,82 @@ public interface WorkerConfig {
 
     Training training();
 
+    Predict predict();
+
+    /**
+     * Online predictions ({@code aiaas.worker.predict.*}): requests from {@code aiaas.predict-requests.v1}, run in
+     * batches, answered on {@code aiaas.predict-replies.v1}.
+     */
+    interface Predict {
+        /** Whether this worker serves online predictions at all (a worker meant for jobs only may turn it off). */
+        @WithDefault("true")
+        boolean enabled();
+
+        /**
+         * Most requests run as one TensorFlow run. 1 turns batching off: every request runs alone (the benchmark
+         * compares both).
+         */
+        @WithDefault("64")
+        int maxBatchRequests();
+
+        /** Most rows (first dimension, summed over the requests) of one run; a single larger request still runs, alone. */
+        @WithDefault("1024")
+        int maxBatchRows();
+
+        /**
+         * How long a batch may wait for more requests after its first one arrived, while it has room. 0 runs at once:
+         * requests that arrive while a run is under way meet in the next run anyway, so a wait only adds latency on
+         * a worker that keeps up (measured with 64 concurrent single-row clients: see worker/README.md).
+         */
+        @WithDefault("0ms")
+        Duration maxDelay();
+
+        /**
+         * Threads that run models for predictions. 1 is fastest for small models (sessions have one intra-op thread
+         * each, see {@code models.*}); more lets several models, or several batches of a large one, run at once.
+         */
+        @WithDefault("1")
+        int inferenceThreads();
+
+        /**
+         * Threads that download and load model versions for predictions and preloads, off the poll thread. A slow
+         * download holds one (up to {@code http.artifact-read-timeout} of silence): several let other models load
+         * meanwhile.
+         */
+        @WithDefault("4")
+        int loaderThreads();
+
+        /** Requests fetched per poll: a burst for one model comes in one poll and runs in one batch. */
+        @WithDefault("500")
+        int maxPollRecords();
+
+        /**
+         * Requests taken in and not yet answered beyond which the intake pauses its partitions (and resumes below
+         * half): bounds the memory a burst takes while the runs cannot keep up.
+         */
+        @WithDefault("10000")
+        int maxQueuedRequests();
+
+        /**
+         * The consumer group's session timeout: a worker killed without leaving the group loses its request partitions
+         * to the others after this long. The broker's {@code group.min.session.timeout.ms} must allow it (deploy/infra's
+         * broker allows 1 s; Kafka's default is 6 s).
+         */
+        @WithDefault("3s")
+        Duration sessionTimeout();
+
+        /** How often the consumer tells the group it lives; a third of the session timeout or less. */
+        @WithDefault("1s")
+        Duration heartbeatInterval();
+
+        /**
+         * How often the intake commits the offsets it has taken in: what a partition's next owner reads again after a
+         * crash (requests still within their deadline are answered by it).
+         */
+        @WithDefault("1s")
+        Duration autoCommitInterval();
+    }
+
     /** Training jobs. */
     interface Training {
         /**

@@ -7,6 +7,7 @@ import io.aiaas.common.oip.ResponseOutput;
 import io.aiaas.common.oip.Signature;
 import io.aiaas.common.oip.SignatureInputs;
 import io.aiaas.common.oip.TensorSpec;
+import io.aiaas.common.predict.OutputTensor;
 import io.aiaas.worker.service.WorkerMetrics;
 import jakarta.inject.Singleton;
 import java.util.ArrayList;
@@ -69,6 +70,45 @@ public class InferenceEngine {
         }
     }
 
+    /** What one run of a signature returned, as typed arrays, and the run's wall time. */
+    public record TensorRun(List<OutputTensor> outputs, long nanos) {}
+
+    /**
+     * Runs a signature on inputs already checked and decoded (online predictions: the gateway checked them), and
+     * returns {@code outputs} (every output of the signature, by name, when empty).
+     *
+     * @throws TFInvalidArgumentException or {@link TFOutOfRangeException} when TensorFlow refuses the data
+     * @throws InvalidInputException when an input's datatype cannot be fed to this TensorFlow runtime
+     */
+    public TensorRun run(LoadedModel model, String signatureName, List<InputTensor> inputs, List<String> outputs) {
+        List<String> wanted = outputs.isEmpty()
+                ? model.signatures().get(signatureName).outputs().stream()
+                        .map(TensorSpec::name)
+                        .toList()
+                : outputs;
+        Map<String, Tensor> feeds = new LinkedHashMap<>();
+        try {
+            for (InputTensor input : inputs) {
+                feeds.put(input.name(), TensorCodec.toTensor(input));
+            }
+            SessionFunction function = model.bundle().function(signatureName);
+            long start = System.nanoTime();
+            try (Result result = function.call(feeds)) {
+                long nanos = System.nanoTime() - start;
+                metrics.inferenceTimer().record(nanos, TimeUnit.NANOSECONDS);
+                List<OutputTensor> out = new ArrayList<>(wanted.size());
+                for (String name : wanted) {
+                    Tensor tensor = result.get(name)
+                            .orElseThrow(() -> new IllegalStateException("the model returned no output " + name));
+                    out.add(TensorCodec.toOutputTensor(name, tensor));
+                }
+                return new TensorRun(out, nanos);
+            }
+        } finally {
+            feeds.values().forEach(Tensor::close);
+        }
+    }
+
     static List<String> wantedOutputs(String signatureName, Signature signature, InferenceRequest request) {
         List<String> all = signature.outputs().stream().map(TensorSpec::name).toList();
         if (request.outputs() == null || request.outputs().isEmpty()) {
@@ -88,7 +128,7 @@ public class InferenceEngine {
     }
 
     /** TensorFlow's message without the graph trace it appends on later lines, bounded. */
-    static String firstLine(String message) {
+    public static String firstLine(String message) {
         if (message == null || message.isBlank()) {
             return "invalid argument";
         }

@@ -170,6 +170,74 @@ public class ModelCache {
         }
     }
 
+    /**
+     * A lease on the version when it is loaded now, without waiting or loading: for threads that must never block on
+     * a download (online predictions run here and ask a loader thread to {@link #acquire} otherwise).
+     */
+    public Optional<ModelLease> leaseIfLoaded(String modelId, int version) {
+        String key = key(modelId, version);
+        CompletableFuture<Entry> pending = entries.get(key);
+        if (pending == null || !pending.isDone() || pending.isCompletedExceptionally()) {
+            return Optional.empty();
+        }
+        ModelLease lease = pending.join().lease();
+        if (lease == null) {
+            return Optional.empty();
+        }
+        touch(key);
+        return Optional.of(lease);
+    }
+
+    /**
+     * Takes the version out of the cache (its version was deleted): new requests load it again, and the model is
+     * closed once no run holds a lease on it. A load under way is left to finish; it is then evicted like any other.
+     *
+     * @return whether it was loaded
+     */
+    public boolean evict(String modelId, int version) {
+        return evictWhere(key -> key.equals(key(modelId, version)));
+    }
+
+    /** {@link #evict} for every loaded version of the model (the model was deleted); answers how many were loaded. */
+    public int evictModel(String modelId) {
+        String prefix = modelId + "/";
+        List<String> keys =
+                loadedKeys.stream().filter(k -> k.startsWith(prefix)).toList();
+        int evicted = 0;
+        for (String key : keys) {
+            if (evictWhere(key::equals)) {
+                evicted++;
+            }
+        }
+        return evicted;
+    }
+
+    private boolean evictWhere(java.util.function.Predicate<String> matches) {
+        List<Entry> victims = new ArrayList<>();
+        synchronized (recency) {
+            Iterator<Map.Entry<String, Entry>> it = recency.entrySet().iterator();
+            while (it.hasNext()) {
+                Map.Entry<String, Entry> next = it.next();
+                if (matches.test(next.getKey())) {
+                    Entry victim = next.getValue();
+                    it.remove();
+                    residentBytes -= victim.weight;
+                    entries.remove(next.getKey(), victim.future);
+                    victims.add(victim);
+                }
+            }
+            if (!victims.isEmpty()) {
+                loadedKeys = recency.keySet().stream().sorted().toList();
+            }
+        }
+        for (Entry victim : victims) {
+            LOG.infof("evicting model %s: its version was deleted", victim.model.key());
+            metrics.modelEvicted();
+            victim.evict();
+        }
+        return !victims.isEmpty();
+    }
+
     /** {@code <modelId>/<version>} of every loaded model, sorted; what the heartbeat reports. */
     public List<String> loadedModels() {
         return loadedKeys;

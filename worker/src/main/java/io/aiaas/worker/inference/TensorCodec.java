@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.aiaas.common.oip.Datatype;
 import io.aiaas.common.oip.InputTensor;
 import io.aiaas.common.oip.ResponseOutput;
+import io.aiaas.common.predict.OutputTensor;
 import io.aiaas.worker.inference.NarrowIntegerTensors.TInt16;
 import io.aiaas.worker.inference.NarrowIntegerTensors.TInt8;
 import java.nio.charset.StandardCharsets;
@@ -147,6 +148,76 @@ public final class TensorCodec {
             shape.add(d);
         }
         return new ResponseOutput(name, shape, datatype.name(), null, data);
+    }
+
+    /**
+     * An output tensor as it travels back to the gateway ({@link OutputTensor}): its values in a typed flat array in
+     * row-major order, with the datatypes of {@link #toOutput} (FP16 and BF16 widened to FP32, UINT16 to INT32).
+     *
+     * @throws IllegalStateException for a type the platform cannot return
+     */
+    public static OutputTensor toOutputTensor(String name, Tensor tensor) {
+        long[] dims = tensor.shape().asArray();
+        long count = 1;
+        for (long d : dims) {
+            count = Math.multiplyExact(count, d);
+        }
+        if (count > InputTensor.MAX_ELEMENTS) {
+            throw new IllegalStateException("output " + name + " is too large");
+        }
+        int n = (int) count;
+        if (tensor instanceof TFloat32 t) {
+            float[] values = new float[n];
+            t.copyTo(DataBuffers.of(values, false, false));
+            return new OutputTensor(name, Datatype.FP32, dims, values);
+        } else if (tensor instanceof TFloat16 t) {
+            return new OutputTensor(name, Datatype.FP32, dims, floatArray(t, n));
+        } else if (tensor instanceof TBfloat16 t) {
+            return new OutputTensor(name, Datatype.FP32, dims, floatArray(t, n));
+        } else if (tensor instanceof TFloat64 t) {
+            double[] values = new double[n];
+            t.copyTo(DataBuffers.of(values, false, false));
+            return new OutputTensor(name, Datatype.FP64, dims, values);
+        } else if (tensor instanceof TInt32 t) {
+            int[] values = new int[n];
+            t.copyTo(DataBuffers.of(values, false, false));
+            return new OutputTensor(name, Datatype.INT32, dims, values);
+        } else if (tensor instanceof TInt64 t) {
+            long[] values = new long[n];
+            t.copyTo(DataBuffers.of(values, false, false));
+            return new OutputTensor(name, Datatype.INT64, dims, values);
+        } else if (tensor instanceof TUint8 t) {
+            byte[] values = new byte[n];
+            t.copyTo(DataBuffers.of(values, false, false));
+            return new OutputTensor(name, Datatype.UINT8, dims, values);
+        } else if (tensor instanceof TInt8 t) {
+            return new OutputTensor(name, Datatype.INT8, dims, NarrowIntegerTensors.int8Values(t));
+        } else if (tensor instanceof TInt16 t) {
+            return new OutputTensor(name, Datatype.INT16, dims, NarrowIntegerTensors.int16Values(t));
+        } else if (tensor instanceof TUint16 t) {
+            ShortDataBuffer buf = DataBuffers.ofShorts(n);
+            t.copyTo(buf);
+            int[] values = new int[n];
+            for (int i = 0; i < n; i++) {
+                values[i] = buf.getShort(i) & 0xffff;
+            }
+            return new OutputTensor(name, Datatype.INT32, dims, values);
+        } else if (tensor instanceof TBool t) {
+            boolean[] values = new boolean[n];
+            t.copyTo(DataBuffers.of(values, false, false));
+            return new OutputTensor(name, Datatype.BOOL, dims, values);
+        } else if (tensor instanceof TString t) {
+            byte[][] values = new byte[n][];
+            t.asBytes().copyTo(DataBuffers.of(values, false, false));
+            return new OutputTensor(name, Datatype.BYTES, dims, values);
+        }
+        throw new IllegalStateException("output " + name + " has an unsupported type " + tensor.dataType());
+    }
+
+    private static float[] floatArray(org.tensorflow.ndarray.FloatNdArray t, int n) {
+        float[] values = new float[n];
+        t.copyTo(DataBuffers.of(values, false, false));
+        return values;
     }
 
     private static void floats(org.tensorflow.ndarray.FloatNdArray t, int n, ArrayNode data) {

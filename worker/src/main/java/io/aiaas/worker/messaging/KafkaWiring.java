@@ -46,7 +46,10 @@ public class KafkaWiring {
                         PlatformTopics.JOBS,
                         PlatformTopics.JOB_EVENTS,
                         PlatformTopics.USAGE,
-                        PlatformTopics.JOB_CONTROL),
+                        PlatformTopics.JOB_CONTROL,
+                        PlatformTopics.PREDICT_REQUESTS,
+                        PlatformTopics.PREDICT_REPLIES,
+                        PlatformTopics.MODEL_EVENTS),
                 new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30)));
     }
 }

@@ -7,6 +7,7 @@ import io.aiaas.worker.config.WorkerConfig;
 import io.aiaas.worker.config.WorkerIdentity;
 import io.aiaas.worker.inference.ComputeDevice;
 import io.aiaas.worker.service.JobExecution;
+import io.aiaas.worker.service.OnlinePredictor;
 import io.aiaas.worker.service.RunningJob;
 import io.aiaas.worker.service.RunningJobs;
 import io.aiaas.worker.service.WorkerHeartbeat;
@@ -18,10 +19,12 @@ import java.time.Duration;
 import org.jboss.logging.Logger;
 
 /**
- * Starts the worker's loops in order (results publisher, control reader, heartbeat, then the intake) and drains it on
- * shutdown: the intake stops, the heartbeat reports {@code draining}, running jobs get up to
- * {@code aiaas.worker.shutdown-grace} to finish and publish, and what still runs is released ({@code shutdown}, no
- * attempt burns) so that another worker takes it at once.
+ * Starts the worker's loops in order (results publisher, control reader, heartbeat, the job intake, then the online
+ * prediction loops: reply producer, model-events reader, prediction intake) and drains it on shutdown: the heartbeat
+ * reports {@code draining}, the prediction intake leaves its group (its partitions move at once) and queued
+ * predictions get 2 s, the job intake stops, running jobs get up to {@code aiaas.worker.shutdown-grace} to finish and
+ * publish, and what still runs is released ({@code shutdown}, no attempt burns) so that another worker takes it at
+ * once.
  */
 @Singleton
 public class WorkerLifecycle {
@@ -36,6 +39,11 @@ public class WorkerLifecycle {
     private final JobIntake intake;
     private final JobExecution execution;
     private final RunningJobs running;
+    private final PredictReplyPublisher replies;
+    private final PredictIntake predictIntake;
+    private final ModelEventsReader modelEvents;
+    private final OnlinePredictor predictor;
+    private final boolean predictions;
     private final Duration grace;
     private final java.util.concurrent.atomic.AtomicBoolean drained = new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -49,6 +57,10 @@ public class WorkerLifecycle {
             JobIntake intake,
             JobExecution execution,
             RunningJobs running,
+            PredictReplyPublisher replies,
+            PredictIntake predictIntake,
+            ModelEventsReader modelEvents,
+            OnlinePredictor predictor,
             WorkerConfig config) {
         this.tokens = tokens;
         this.device = device;
@@ -59,6 +71,11 @@ public class WorkerLifecycle {
         this.intake = intake;
         this.execution = execution;
         this.running = running;
+        this.replies = replies;
+        this.predictIntake = predictIntake;
+        this.modelEvents = modelEvents;
+        this.predictor = predictor;
+        this.predictions = config.predict().enabled();
         this.grace = config.shutdownGrace();
     }
 
@@ -70,7 +87,17 @@ public class WorkerLifecycle {
         control.start();
         heartbeat.start();
         intake.start();
-        LOG.infof("worker %s (incarnation %s) consuming %s", identity.workerId(), identity.incarnation(), Topics.JOBS);
+        if (predictions) {
+            replies.start();
+            modelEvents.start();
+            predictIntake.start();
+        }
+        LOG.infof(
+                "worker %s (incarnation %s) consuming %s%s",
+                identity.workerId(),
+                identity.incarnation(),
+                Topics.JOBS,
+                predictions ? " and " + Topics.PREDICT_REQUESTS : "");
     }
 
     void onStop(@Observes ShutdownEvent event) {
@@ -84,6 +111,12 @@ public class WorkerLifecycle {
         }
         LOG.infof("worker %s draining: %d jobs running", identity.workerId(), running.size());
         heartbeat.draining();
+        // Predictions first: leaving their group moves the request partitions to other workers at once, and what
+        // is queued here finishes within seconds (requests have deadlines of seconds).
+        predictIntake.stop(Duration.ofSeconds(5));
+        modelEvents.stop();
+        predictor.stop(Duration.ofSeconds(2));
+        replies.close();
         intake.stop(Duration.ofSeconds(10));
         execution.stopTaking();
         long until = System.nanoTime() + grace.toNanos();

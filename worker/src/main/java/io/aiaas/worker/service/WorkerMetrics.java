@@ -1,6 +1,7 @@
 package io.aiaas.worker.service;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -12,12 +13,58 @@ import java.util.function.Supplier;
 public class WorkerMetrics {
     private final MeterRegistry registry;
     private final Timer inference;
+    private final Counter predictRuns;
+    private final DistributionSummary predictBatch;
+    private final Timer predictLatency;
+    private final Counter predictExpired;
 
     public WorkerMetrics(MeterRegistry registry) {
         this.registry = registry;
         this.inference = Timer.builder("aiaas.worker.inference")
                 .description("Wall time of model runs")
                 .publishPercentileHistogram()
+                .register(registry);
+        this.predictRuns = Counter.builder("aiaas.worker.predict.runs")
+                .description("TensorFlow runs for online predictions (a batch of requests is one run)")
+                .register(registry);
+        this.predictBatch = DistributionSummary.builder("aiaas.worker.predict.batch.requests")
+                .description("Online prediction requests served per TensorFlow run")
+                .publishPercentiles(0.5, 0.99)
+                .register(registry);
+        this.predictLatency = Timer.builder("aiaas.worker.predict.latency")
+                .description("Online predictions from the poll that took them in to the reply handed to Kafka")
+                .publishPercentiles(0.5, 0.99)
+                .register(registry);
+        this.predictExpired = Counter.builder("aiaas.worker.predict.expired")
+                .description("Online prediction requests dropped unrun: their deadline had passed")
+                .register(registry);
+    }
+
+    /** One TensorFlow run for online predictions, serving {@code requests} requests. */
+    public void predictRun(int requests) {
+        predictRuns.increment();
+        predictBatch.record(requests);
+    }
+
+    /** A reply to an online prediction was handed to Kafka, {@code nanos} after its request was taken in. */
+    public void predictReplied(int status, long nanos) {
+        predictLatency.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        Counter.builder("aiaas.worker.predict.replies")
+                .description("Replies to online predictions, by status")
+                .tag("status", Integer.toString(status))
+                .register(registry)
+                .increment();
+    }
+
+    public void predictExpired() {
+        predictExpired.increment();
+    }
+
+    /** Online prediction requests taken in and not yet answered or dropped. */
+    public void predictQueued(Supplier<Number> count) {
+        Gauge.builder("aiaas.worker.predict.queued", count, s -> s.get().doubleValue())
+                .description("Online prediction requests taken in and not yet answered")
+                .strongReference(true)
                 .register(registry);
     }
 

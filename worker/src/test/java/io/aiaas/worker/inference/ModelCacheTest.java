@@ -481,6 +481,59 @@ class ModelCacheTest {
         assertThrows(ModelServiceUnavailableException.class, () -> cache.acquire("m1", 1, "ten_1", null));
     }
 
+    @Test
+    void leaseIfLoadedNeverLoadsNorWaitsForALoad() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        ModelCache.ArtifactFetch copies = copies();
+        ModelCache cache = cache(3, Long.MAX_VALUE, Duration.ofMillis(100), (m, v, t, r, target) -> {
+            try {
+                release.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            return copies.fetch(m, v, t, r, target);
+        });
+        assertTrue(cache.leaseIfLoaded("m1", 1).isEmpty(), "not loaded: nothing, and no load started");
+        assertEquals(0, fetchesOf("m1"));
+        ExecutorService loader = Executors.newSingleThreadExecutor();
+        try {
+            Future<?> loading =
+                    loader.submit(() -> cache.acquire("m1", 1, "ten_1", null).close());
+            sleep(100);
+            assertTrue(cache.leaseIfLoaded("m1", 1).isEmpty(), "loading: nothing, at once");
+            release.countDown();
+            loading.get(30, TimeUnit.SECONDS);
+        } finally {
+            loader.shutdownNow();
+        }
+        try (ModelLease lease = cache.leaseIfLoaded("m1", 1).orElseThrow()) {
+            assertFalse(lease.model().isClosed());
+        }
+        assertEquals(1, fetchesOf("m1"));
+    }
+
+    @Test
+    void anEvictedVersionClosesOnceItsLastLeaseEndsAndLoadsAgainWhenAsked() {
+        ModelCache cache = cache(4, Long.MAX_VALUE, Duration.ofMillis(100), copies());
+        ModelLease held = cache.acquire("m2", 1, "ten_1", null);
+        runAndCheck(cache, 3);
+        assertTrue(cache.evict("m2", 1));
+        assertFalse(cache.evict("m2", 1), "already out");
+        assertEquals(List.of("m3/1"), cache.loadedModels());
+        assertTrue(cache.leaseIfLoaded("m2", 1).isEmpty(), "no new lease on an evicted version");
+        assertFalse(held.model().isClosed(), "a run still holds it");
+        LoadedModel two = held.model();
+        held.close();
+        assertTrue(two.isClosed());
+        runAndCheck(cache, 2);
+        assertEquals(2, fetchesOf("m2"), "asked again, it loads again");
+
+        runAndCheck(cache, 4);
+        assertEquals(0, cache.evictModel("m9"));
+        assertEquals(1, cache.evictModel("m4"));
+        assertEquals(Set.of("m2/1", "m3/1"), Set.copyOf(cache.loadedModels()));
+    }
+
     static void sleep(long millis) {
         try {
             Thread.sleep(millis);

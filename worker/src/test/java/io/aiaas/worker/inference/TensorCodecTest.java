@@ -3,6 +3,7 @@ package io.aiaas.worker.inference;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.aiaas.common.json.Json;
@@ -10,6 +11,7 @@ import io.aiaas.common.oip.Datatype;
 import io.aiaas.common.oip.InputTensor;
 import io.aiaas.common.oip.RequestInput;
 import io.aiaas.common.oip.ResponseOutput;
+import io.aiaas.common.predict.OutputTensor;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -53,6 +55,36 @@ class TensorCodecTest {
             assertEquals(
                     Datatype.valueOf(datatype).tensorflowName(),
                     tensor.dataType().name());
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource(
+            delimiter = ';',
+            value = {
+                "BOOL;[2,2];[[true,false],[false,true]]",
+                "INT32;[2,2];[[1,-2],[3,2147483647]]",
+                "INT64;[3];[1,-9223372036854775808,3]",
+                "UINT8;[1,3];[[0,128,255]]",
+                "INT8;[2,2];[[-128,-1],[0,127]]",
+                "INT16;[3];[-32768,258,32767]",
+                "FP32;[2];[1.5,-0.25]",
+                "FP64;[1,1,2];[[[0.1,1e300]]]",
+                "BYTES;[2];[\"a b\",\"ü\"]",
+                "FP32;[];7"
+            })
+    void outputsComeBackAsTypedArrays(String datatype, String shape, String data) {
+        InputTensor host = decode(datatype, toLongs(shape), data);
+        try (Tensor tensor = TensorCodec.toTensor(host)) {
+            OutputTensor out = TensorCodec.toOutputTensor("out", tensor);
+            assertEquals("out", out.name());
+            assertEquals(host.datatype(), out.datatype());
+            assertArrayEquals(host.shape(), out.shape());
+            if (host.values() instanceof byte[][] strings) {
+                assertArrayEquals(strings, (byte[][]) out.values());
+            } else {
+                assertTrue(java.util.Objects.deepEquals(host.values(), out.values()), datatype);
+            }
         }
     }
 
