@@ -10,7 +10,10 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.aiaas.common.archive.SavedModelArchive;
 import io.aiaas.common.json.Json;
+import io.aiaas.common.oip.OipConformance;
+import io.aiaas.common.tfserving.TfServingConformance;
 import io.aiaas.infra.fixtures.DenseSavedModel;
+import io.aiaas.infra.fixtures.TypedSavedModel;
 import io.aiaas.infra.testing.SharedTestData;
 import io.aiaas.local.ServiceProcess.Service;
 import java.nio.file.Files;
@@ -102,6 +105,7 @@ class OnlinePredictionIT {
         assertEquals(200, nested.status(), nested::toString);
         answered.incrementAndGet();
         JsonNode body = nested.json();
+        OipConformance.assertConforms("infer response", OipConformance.inferenceResponse(body, "call-1"));
         assertEquals("dense", body.path("model_name").asText(), body::toString);
         assertEquals("1", body.path("model_version").asText(), body::toString);
         assertEquals("call-1", body.path("id").asText(), body::toString);
@@ -116,6 +120,17 @@ class OnlinePredictionIT {
 
         // OIP metadata, ready, health, server
         JsonNode meta = ok(api.get("/v2/models/dense", t.key()));
+        OipConformance.assertConforms("model metadata", OipConformance.modelMetadata(meta));
+        OipConformance.assertConforms(
+                "versioned model metadata",
+                OipConformance.modelMetadata(ok(api.get("/v2/models/dense/versions/1", t.key()))));
+        OipConformance.assertConforms(
+                "model ready", OipConformance.modelReady(ok(api.get("/v2/models/dense/ready", t.key()))));
+        OipConformance.assertConforms(
+                "server live", OipConformance.serverLive(ok(api.get("/v2/health/live", t.key()))));
+        OipConformance.assertConforms(
+                "server ready", OipConformance.serverReady(ok(api.get("/v2/health/ready", t.key()))));
+        OipConformance.assertConforms("server metadata", OipConformance.serverMetadata(ok(api.get("/v2", t.key()))));
         assertEquals("dense", meta.path("name").asText());
         assertEquals("tensorflow_savedmodel", meta.path("platform").asText());
         assertEquals("1", meta.path("versions").get(0).asText(), meta::toString);
@@ -138,12 +153,19 @@ class OnlinePredictionIT {
         assertEquals(200, row.status(), row::toString);
         answered.incrementAndGet();
         assertRows(row.json().path("predictions"), expected(rows, w1a, b1a, w2a, b2a));
+        TfServingConformance.assertConforms("predict (row)", TfServingConformance.predictRow(row.json()));
         var columnar =
                 infer(t, "/tfserving/v1/models/dense/versions/1:predict", "{\"inputs\":" + Json.write(rows) + "}");
         assertEquals(200, columnar.status(), columnar::toString);
         answered.incrementAndGet();
         assertRows(columnar.json().path("outputs"), expected(rows, w1a, b1a, w2a, b2a));
+        TfServingConformance.assertConforms(
+                "predict (columnar)", TfServingConformance.predictColumnar(columnar.json()));
         JsonNode status = ok(api.get("/tfserving/v1/models/dense", t.key()));
+        TfServingConformance.assertConforms("status", TfServingConformance.status(status));
+        TfServingConformance.assertConforms(
+                "status of a version",
+                TfServingConformance.status(ok(api.get("/tfserving/v1/models/dense/versions/1", t.key()))));
         assertEquals(
                 "1", status.path("model_version_status").get(0).path("version").asText(), status::toString);
         assertEquals(
@@ -151,6 +173,7 @@ class OnlinePredictionIT {
                 status.path("model_version_status").get(0).path("state").asText(),
                 status::toString);
         JsonNode tfMeta = ok(api.get("/tfserving/v1/models/dense/metadata", t.key()));
+        TfServingConformance.assertConforms("metadata", TfServingConformance.metadata(tfMeta));
         assertEquals(
                 "DT_FLOAT",
                 tfMeta.at("/metadata/signature_def/signature_def/serving_default/inputs/x/dtype")
@@ -251,6 +274,115 @@ class OnlinePredictionIT {
                 tfMeta.at("/metadata/signature_def/signature_def/add/inputs/a/tensor_shape/unknown_rank")
                         .asBoolean(),
                 tfMeta::toString);
+    }
+
+    @Test
+    void everyDatatypeOfTheContractGoesThroughBothProtocols() throws Exception {
+        ItSupport.Tenant t = newTenant(api, admin, "it-predict-types");
+        Path dir = TypedSavedModel.export(work.resolve("typed"));
+        uploadModel(api, t, "typed", Archives.zip(dir));
+        // signature, datatype, two rows of three values, and what the signature answers for them (flat)
+        String[][] cases = {
+            {"bool_not", "BOOL", "[[true,false,true],[false,false,true]]", "[false,true,false,true,true,false]"},
+            {"int8_plus_one", "INT8", "[[-128,-1,0],[1,126,127]]", "[-127,0,1,2,127,-128]"},
+            {"int16_plus_one", "INT16", "[[-32768,-1,0],[1,32766,32767]]", "[-32767,0,1,2,32767,-32768]"},
+            {"int32_plus_one", "INT32", "[[-2147483648,-1,0],[1,5,2147483646]]", "[-2147483647,0,1,2,6,2147483647]"},
+            {
+                "int64_plus_one",
+                "INT64",
+                "[[-9223372036854775808,-1,0],[1,5,9223372036854775806]]",
+                "[-9223372036854775807,0,1,2,6,9223372036854775807]"
+            },
+            {"uint8_plus_one", "UINT8", "[[0,1,127],[128,254,255]]", "[1,2,128,129,255,0]"},
+            {"fp32_times_two", "FP32", "[[1.5,-2.25,0],[0.001,100,-7]]", "[3.0,-4.5,0.0,0.002,200.0,-14.0]"},
+            {"fp64_times_two", "FP64", "[[1e300,-2.5,0],[1e-300,3,7]]", "[2e300,-5.0,0.0,2e-300,6.0,14.0]"},
+            {
+                "bytes_exclaim",
+                "BYTES",
+                "[[\"a\",\"h\u00e9llo\",\"\"],[\"x y\",\"\u00fc\",\"!\"]]",
+                "[\"a!\",\"h\u00e9llo!\",\"!\",\"x y!\",\"\u00fc!\",\"!!\"]"
+            }
+        };
+        for (String[] c : cases) {
+            JsonNode want = Json.read(c[3], JsonNode.class);
+            String oip = "{\"parameters\":{\"signature_name\":\"" + c[0] + "\"},\"inputs\":[{\"name\":\"x\","
+                    + "\"shape\":[2,3],\"datatype\":\"" + c[1] + "\",\"data\":" + c[2] + "}]}";
+            var reply = infer(t, "/v2/models/typed/infer", oip);
+            assertEquals(200, reply.status(), c[0] + ": " + reply);
+            OipConformance.assertConforms(c[0], OipConformance.inferenceResponse(reply.json()));
+            JsonNode y = reply.json().path("outputs").get(0);
+            assertEquals(c[1], y.path("datatype").asText(), c[0] + ": " + reply);
+            assertEquals("[2,3]", y.path("shape").toString(), c[0] + ": " + reply);
+            assertValues(c[0] + " (OIP)", want, y.path("data"));
+
+            String tfs = "{\"signature_name\":\"" + c[0] + "\",\"inputs\":" + c[2] + "}";
+            var columnar = infer(t, "/tfserving/v1/models/typed:predict", tfs);
+            assertEquals(200, columnar.status(), c[0] + ": " + columnar);
+            TfServingConformance.assertConforms(c[0], TfServingConformance.predictColumnar(columnar.json()));
+            assertValues(c[0] + " (TF Serving)", want, flatten(columnar.json().path("outputs")));
+        }
+
+        // several inputs and outputs; and serving_default (INT8 and INT16 in, INT32 and INT16 out) without a name
+        var two = infer(
+                t,
+                "/v2/models/typed/infer",
+                "{\"parameters\":{\"signature_name\":\"fp32_sum_product\"},\"inputs\":["
+                        + "{\"name\":\"a\",\"shape\":[1,3],\"datatype\":\"FP32\",\"data\":[1,2,3]},"
+                        + "{\"name\":\"b\",\"shape\":[1,3],\"datatype\":\"FP32\",\"data\":[4,5,-6]}],"
+                        + "\"outputs\":[{\"name\":\"sum\"},{\"name\":\"product\"}]}");
+        assertEquals(200, two.status(), two::toString);
+        assertEquals("sum", two.json().path("outputs").get(0).path("name").asText(), two::toString);
+        assertValues("sum", Json.read("[5,7,-3]", JsonNode.class), two.json().at("/outputs/0/data"));
+        assertValues(
+                "product", Json.read("[4,10,-18]", JsonNode.class), two.json().at("/outputs/1/data"));
+        var rows = infer(
+                t,
+                "/tfserving/v1/models/typed:predict",
+                "{\"instances\":[{\"small\":[-128,0,127],\"wide\":[-32768,1000,32767]}]}");
+        assertEquals(200, rows.status(), rows::toString);
+        TfServingConformance.assertConforms("serving_default rows", TfServingConformance.predictRow(rows.json()));
+        JsonNode first = rows.json().path("predictions").get(0);
+        assertValues("sum", Json.read("[-32896,1000,32894]", JsonNode.class), first.path("sum"));
+        assertValues("small_widened", Json.read("[-128,0,127]", JsonNode.class), first.path("small_widened"));
+        JsonNode meta = ok(api.get("/v2/models/typed", t.key()));
+        OipConformance.assertConforms("typed metadata", OipConformance.modelMetadata(meta));
+        assertEquals("INT8", meta.at("/inputs/0/datatype").asText(), meta::toString);
+        assertEquals("INT16", meta.at("/inputs/1/datatype").asText(), meta::toString);
+        // a value outside INT8's range is the caller's error
+        assertError(
+                infer(
+                        t,
+                        "/v2/models/typed/infer",
+                        "{\"parameters\":{\"signature_name\":\"int8_plus_one\"},\"inputs\":[{\"name\":\"x\","
+                                + "\"shape\":[1,3],\"datatype\":\"INT8\",\"data\":[1,2,128]}]}"),
+                400);
+    }
+
+    private static void assertValues(String what, JsonNode want, JsonNode got) {
+        assertEquals(want.size(), got.size(), what + ": " + got);
+        for (int i = 0; i < want.size(); i++) {
+            JsonNode w = want.get(i);
+            JsonNode g = got.get(i);
+            if (w.isFloatingPointNumber()) {
+                assertEquals(w.asDouble(), g.asDouble(), Math.abs(w.asDouble()) * 1e-6, what + "[" + i + "]: " + got);
+            } else if (w.isNumber()) {
+                assertTrue(g.isIntegralNumber(), what + "[" + i + "]: " + got);
+                assertEquals(w.bigIntegerValue(), g.bigIntegerValue(), what + "[" + i + "]: " + got);
+            } else {
+                assertEquals(w.asText(), g.asText(), what + "[" + i + "]: " + got);
+                assertEquals(w.getNodeType(), g.getNodeType(), what + "[" + i + "]: " + got);
+            }
+        }
+    }
+
+    private static JsonNode flatten(JsonNode nested) {
+        var out = Json.mapper().createArrayNode();
+        if (nested.isArray()) {
+            nested.forEach(n -> out.addAll((com.fasterxml.jackson.databind.node.ArrayNode) flatten(n)));
+        } else {
+            out.add(nested);
+        }
+        return out;
     }
 
     @Test
@@ -460,6 +592,12 @@ class OnlinePredictionIT {
     /** A refusal: problem+json with the protocol's {@code error} member, never a 5xx for bad input. */
     private static void assertError(PlatformClient.Reply reply, int status) {
         assertEquals(status, reply.status(), reply::toString);
+        String path = reply.raw().uri().getPath();
+        if (path.startsWith("/tfserving")) {
+            TfServingConformance.assertConforms("error " + reply, TfServingConformance.errorBody(reply.json()));
+        } else {
+            OipConformance.assertConforms("error " + reply, OipConformance.errorBody(reply.json()));
+        }
         assertTrue(reply.contentType().startsWith("application/problem+json"), reply::toString);
         JsonNode body = reply.json();
         assertTrue(
