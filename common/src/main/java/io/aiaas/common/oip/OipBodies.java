@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.databind.util.TokenBuffer;
 import io.aiaas.common.json.Json;
 import io.aiaas.common.predict.OutputTensor;
 import io.aiaas.common.predict.ServingModel;
@@ -125,9 +124,16 @@ public final class OipBodies {
                     spec.datatype() == null ? "UNSUPPORTED" : spec.datatype().name());
             ArrayNode shape = tensor.putArray("shape");
             if (spec.shape() == null) {
-                shape.add(-1L);
+                shape.add(-1);
             } else {
-                spec.shape().forEach(shape::add);
+                for (long d : spec.shape()) {
+                    // as an int where it fits: the node then equals what a client parses from the text
+                    if (d == (int) d) {
+                        shape.add((int) d);
+                    } else {
+                        shape.add(d);
+                    }
+                }
             }
         }
     }
@@ -137,9 +143,9 @@ public final class OipBodies {
      * form to send.
      */
     public static JsonNode inferResponse(String modelName, int version, String id, List<OutputTensor> outputs) {
-        try (TokenBuffer buffer = new TokenBuffer(Json.mapper(), false)) {
-            writeInferResponse(buffer, modelName, version, id, null, outputs);
-            return Json.mapper().readTree(buffer.asParser());
+        // Read back from the bytes so the tree holds what a client parses (doubles, not Java floats).
+        try {
+            return Json.mapper().readTree(inferResponseBytes(modelName, version, id, outputs));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

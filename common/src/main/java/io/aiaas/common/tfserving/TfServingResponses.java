@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.databind.util.TokenBuffer;
 import io.aiaas.common.json.Json;
 import io.aiaas.common.oip.InvalidInputException;
 import io.aiaas.common.oip.Signature;
@@ -45,9 +44,13 @@ public final class TfServingResponses {
      * @throws InvalidInputException as {@link #writePredict} does
      */
     public static JsonNode predict(List<OutputTensor> outputs, boolean columnar) {
-        try (TokenBuffer buffer = new TokenBuffer(Json.mapper(), false)) {
-            writePredict(buffer, outputs, columnar);
-            return Json.mapper().readTree(buffer.asParser());
+        // Read back from the bytes so the tree holds what a client parses (doubles, not Java floats).
+        return readTree(predictBytes(outputs, columnar));
+    }
+
+    static JsonNode readTree(byte[] json) {
+        try {
+            return Json.mapper().readTree(json);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

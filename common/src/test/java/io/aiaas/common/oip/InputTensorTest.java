@@ -25,6 +25,21 @@ class InputTensorTest {
     }
 
     @Test
+    void bytesHeldAsBinaryNodesAreTakenAsTheyAre() {
+        byte[] binary = {(byte) 0xff, 0, (byte) 0xc3};
+        com.fasterxml.jackson.databind.node.ArrayNode data = Json.mapper().createArrayNode();
+        data.add(com.fasterxml.jackson.databind.node.BinaryNode.valueOf(binary));
+        data.add("text");
+        InputTensor t = InputTensor.decode(new RequestInput("b", List.of(2L), "BYTES", null, data));
+        assertArrayEquals(binary, ((byte[][]) t.values())[0]);
+        assertArrayEquals("text".getBytes(StandardCharsets.UTF_8), ((byte[][]) t.values())[1]);
+        // for other datatypes a binary value is no value
+        assertThrows(
+                InvalidInputException.class,
+                () -> InputTensor.decode(new RequestInput("f", List.of(2L), "FP32", null, data)));
+    }
+
+    @Test
     void decodesEveryDatatype() {
         assertArrayEquals(new boolean[] {true, false}, (boolean[])
                 decode("BOOL", List.of(2L), "[true,false]").values());
