@@ -12,6 +12,7 @@ import io.aiaas.common.events.Topics;
 import io.aiaas.common.json.Json;
 import io.aiaas.common.oip.Datatype;
 import io.aiaas.common.oip.InputTensor;
+import io.aiaas.common.oip.OipConformance;
 import io.aiaas.common.oip.Signature;
 import io.aiaas.common.oip.TensorSpec;
 import io.aiaas.common.predict.OutputTensor;
@@ -19,6 +20,7 @@ import io.aiaas.common.predict.PredictReply;
 import io.aiaas.common.predict.PredictRequest;
 import io.aiaas.common.predict.ServingModel;
 import io.aiaas.common.predict.ServingModel.ServingVersion;
+import io.aiaas.common.tfserving.TfServingConformance;
 import io.aiaas.gateway.messaging.ModelEventsConsumer;
 import io.aiaas.gateway.support.ServingCatalogue;
 import io.aiaas.gateway.support.StandInWorker;
@@ -234,7 +236,16 @@ class PredictionTest {
         } else {
             request.method(method, HttpRequest.BodyPublishers.noBody());
         }
-        return answer(http.send(request.build(), HttpResponse.BodyHandlers.ofString()));
+        Answer a = answer(http.send(request.build(), HttpResponse.BodyHandlers.ofString()));
+        if (a.status() >= 400) {
+            // every error body on both protocols is also the protocol's own error object
+            if (path.startsWith("/v2")) {
+                OipConformance.assertConforms(method + " " + path, OipConformance.errorBody(a.body()));
+            } else {
+                TfServingConformance.assertConforms(method + " " + path, TfServingConformance.errorBody(a.body()));
+            }
+        }
+        return a;
     }
 
     static Answer answer(HttpResponse<String> r) throws Exception {
@@ -304,8 +315,13 @@ class PredictionTest {
         assertEquals("aiaas", server.body().path("name").asText());
         assertTrue(server.body().path("version").isTextual());
         assertTrue(server.body().path("extensions").isArray());
-        assertTrue(call("GET", "/v2/health/live", null).body().path("live").asBoolean());
-        assertTrue(call("GET", "/v2/health/ready", null).body().path("ready").asBoolean());
+        OipConformance.assertConforms("server metadata", OipConformance.serverMetadata(server.body()));
+        JsonNode live = call("GET", "/v2/health/live", null).body();
+        assertTrue(live.path("live").asBoolean());
+        OipConformance.assertConforms("live", OipConformance.serverLive(live));
+        JsonNode ready = call("GET", "/v2/health/ready", null).body();
+        assertTrue(ready.path("ready").asBoolean());
+        OipConformance.assertConforms("ready", OipConformance.serverReady(ready));
     }
 
     @Test
@@ -320,6 +336,7 @@ class PredictionTest {
         assertEquals("double", a.body().path("model_name").asText());
         assertEquals("1", a.body().path("model_version").asText(), "alias production → 1");
         assertEquals("call-1", a.body().path("id").asText());
+        OipConformance.assertConforms("infer", OipConformance.inferenceResponse(a.body(), "call-1"));
         JsonNode outputs = a.body().path("outputs");
         assertEquals(2, outputs.size());
         JsonNode y = outputs.get(1);
@@ -337,13 +354,14 @@ class PredictionTest {
                 .orElseThrow();
         assertEquals("mdl_double/1", seen.key());
         assertEquals(requestId, seen.requestIdHeader());
+        assertNotNull(seen.traceparent(), "the trace travels on to the worker");
         assertEquals(StandIns.TENANT, seen.request().tenantId());
         assertEquals(Signature.SERVING_DEFAULT, seen.request().signature());
 
-        // The answer came after the usage event was acknowledged: it is there at once.
+        awaitUsage(requestId);
+        Thread.sleep(300);
         List<JsonNode> billed = usageOf(Set.of(requestId)).get("usage-" + requestId);
-        assertNotNull(billed, "usage acknowledged before the answer");
-        assertEquals(1, billed.size());
+        assertEquals(1, billed.size(), "billed once");
         JsonNode event = billed.get(0);
         assertEquals("io.aiaas.usage.predict", event.path("type").asText());
         assertEquals(StandIns.TENANT, event.path("subject").asText());
@@ -370,6 +388,7 @@ class PredictionTest {
         assertEquals(200, v2.status(), String.valueOf(v2.body()));
         assertEquals("2", v2.body().path("model_version").asText());
         assertFalse(v2.body().has("id"), "no id asked, none echoed");
+        OipConformance.assertConforms("infer without id", OipConformance.inferenceResponse(v2.body()));
         assertEquals(1, v2.body().path("outputs").size());
         assertEquals(List.of(16.0), numbers(v2.body().path("outputs").get(0).path("data")));
 
@@ -625,6 +644,7 @@ class PredictionTest {
         assertEquals("FP32", x.path("datatype").asText());
         assertEquals(List.of(-1.0, 4.0), numbers(x.path("shape")));
         assertEquals(List.of("serving_default"), texts(all.path("parameters").path("signatures")));
+        OipConformance.assertConforms("model metadata", OipConformance.modelMetadata(all));
         assertEquals(
                 List.of("2"),
                 texts(call("GET", "/v2/models/double/versions/2", null).body().path("versions")));
@@ -651,6 +671,7 @@ class PredictionTest {
     void tfServingStatusMetadataAndPredictInRowAndColumnarForm() throws Exception {
         JsonNode status = call("GET", "/tfserving/v1/models/double", null).body();
         assertEquals(2, status.path("model_version_status").size());
+        TfServingConformance.assertConforms("status", TfServingConformance.status(status));
         JsonNode one = call("GET", "/tfserving/v1/models/double/versions/2", null)
                 .body()
                 .path("model_version_status");
@@ -674,9 +695,11 @@ class PredictionTest {
                 .path("serving_default");
         assertEquals("DT_FLOAT", def.path("inputs").path("x").path("dtype").asText());
         assertEquals("tensorflow/serving/predict", def.path("method_name").asText());
+        TfServingConformance.assertConforms("metadata", TfServingConformance.metadata(metadata));
 
         Answer rows = call("POST", "/tfserving/v1/models/double:predict", "{\"instances\":[[1,2,3,4],[0,0,0,1]]}");
         assertEquals(200, rows.status(), String.valueOf(rows.body()));
+        TfServingConformance.assertConforms("row predict", TfServingConformance.predictRow(rows.body()));
         JsonNode predictions = rows.body().path("predictions");
         assertEquals(2, predictions.size());
         assertEquals(List.of(3.0, 5.0, 7.0, 9.0), numbers(predictions.get(0).path("y")));
@@ -689,6 +712,7 @@ class PredictionTest {
                 "/tfserving/v1/models/double/versions/2:predict",
                 "{\"signature_name\":\"serving_default\",\"inputs\":{\"x\":[[1,1,1,1]]}}");
         assertEquals(200, columnar.status(), String.valueOf(columnar.body()));
+        TfServingConformance.assertConforms("columnar predict", TfServingConformance.predictColumnar(columnar.body()));
         JsonNode outputs = columnar.body().path("outputs");
         assertEquals(List.of(4.0, 4.0, 4.0, 4.0), numbers(outputs.path("y").get(0)));
         assertEquals(16.0, outputs.path("sum").get(0).asDouble());
