@@ -15,7 +15,9 @@ public enum ProblemType {
     UNPROCESSABLE("unprocessable", 422, "Unprocessable content"),
     QUOTA_EXCEEDED("quota-exceeded", 429, "Quota exceeded"),
     INTERNAL("internal", 500, "Internal error"),
-    UNAVAILABLE("unavailable", 503, "Service unavailable");
+    UNAVAILABLE("unavailable", 503, "Service unavailable"),
+    /** An online prediction passed its deadline before a worker answered (CONTRACT, Errors). */
+    DEADLINE_EXCEEDED("deadline-exceeded", 504, "Deadline exceeded");
 
     public static final String QUOTA_EXCEEDED_TYPE = "https://iana.org/assignments/http-problem-types#quota-exceeded";
 

@@ -46,7 +46,11 @@ public class ProblemPagesResource {
             Map.entry(ProblemType.INTERNAL, "The platform failed to complete the request; the request id helps us."),
             Map.entry(
                     ProblemType.UNAVAILABLE,
-                    "A part of the platform is down for a moment; nothing was done. Retry after Retry-After seconds."));
+                    "A part of the platform is down for a moment; nothing was done. Retry after Retry-After seconds."),
+            Map.entry(
+                    ProblemType.DEADLINE_EXCEEDED,
+                    "An online prediction got no answer within its deadline; nothing was billed. Retry after"
+                            + " Retry-After seconds."));
 
     private static final Map<String, ProblemType> BY_SLUG =
             Arrays.stream(ProblemType.values()).collect(Collectors.toMap(ProblemType::slug, t -> t));

@@ -37,7 +37,7 @@ import org.jboss.logging.Logger;
  * The public API — every path under {@code /v1}, {@code /v2}, {@code /tfserving} and {@code /admin} — on the event
  * loop: checks the path, authenticates the caller (API keys through {@code ApiKeyAuthenticationMechanism},
  * administrators through quarkus-oidc), checks the route's scope and the plan's body limit, and hands the call to
- * {@link ServiceProxy}. Every refusal is problem+json.
+ * {@link ServiceProxy}, or for the prediction protocols to {@link PredictionApi}. Every refusal is problem+json.
  */
 @ApplicationScoped
 public class PublicApiRoute {
@@ -59,13 +59,15 @@ public class PublicApiRoute {
 
     private final RouteTable routes;
     private final ServiceProxy proxy;
+    private final PredictionApi prediction;
     private final long ceiling;
     private final Duration adminAuthenticationTimeout;
     private final int retryAfterSeconds;
 
-    public PublicApiRoute(RouteTable routes, ServiceProxy proxy, GatewayConfig config) {
+    public PublicApiRoute(RouteTable routes, ServiceProxy proxy, PredictionApi prediction, GatewayConfig config) {
         this.routes = routes;
         this.proxy = proxy;
+        this.prediction = prediction;
         this.ceiling = config.limits().maxBodySize().asLongValue();
         this.adminAuthenticationTimeout = config.timeouts().adminAuthentication();
         this.retryAfterSeconds = config.retryAfterSeconds();
@@ -142,10 +144,11 @@ public class PublicApiRoute {
             if (caller instanceof Caller.Tenant tenant && route.scope() != null && !tenant.hasScope(route.scope())) {
                 throw ApiException.forbidden("The API key lacks the scope '" + route.scope() + "'.");
             }
-            if (route.upstream() == Upstream.PREDICTION) {
-                throw ApiException.notFound("Online prediction is not served yet.");
-            }
             long limit = hasBody ? bodyLimit(route, caller, declaredLength(in)) : 0;
+            if (route.upstream() == Upstream.PREDICTION) {
+                prediction.handle(rc, (Caller.Tenant) caller, hasBody, limit);
+                return;
+            }
             proxy.forward(rc, route, caller, hasBody, limit);
         } catch (ApiException e) {
             ProblemResponses.send(rc, e);

@@ -35,6 +35,10 @@ public interface GatewayConfig {
 
     TenantEvents tenantEvents();
 
+    Predict predict();
+
+    Rates rates();
+
     /** Seconds a client is told to wait ({@code Retry-After}) when a service behind the gateway is down. */
     @WithDefault("2")
     int retryAfterSeconds();
@@ -51,6 +55,56 @@ public interface GatewayConfig {
         /** How long one poll waits for records; heartbeats arrive every 250 ms, so keep it short. */
         @WithDefault("100ms")
         Duration pollTimeout();
+    }
+
+    /** Online prediction: Open Inference Protocol and TF Serving calls, sent to workers over Kafka. */
+    interface Predict {
+        /**
+         * Whether this replica sends predictions over Kafka, reads their replies ({@code aiaas.predict-replies.v1},
+         * group {@code aiaas-gateway-predict-replies}) and model events ({@code aiaas.model-events.v1}). Off, metadata
+         * and readiness calls still work (cached without model events: {@code metadata.ttl} alone bounds staleness)
+         * and every inference answers 503.
+         */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** How long a prediction waits for its worker's reply; after it: 504 {@code deadline-exceeded}. */
+        @WithDefault("10s")
+        Duration deadline();
+
+        /** How long one poll of the reply consumer waits; replies are handed on as soon as they arrive. */
+        @WithDefault("100ms")
+        Duration pollTimeout();
+
+        Metadata metadata();
+
+        /** The cache of model-service's serving metadata ({@code GET /internal/v1/serving/models/{name}}). */
+        interface Metadata {
+            /** (tenant, model name) entries kept at most. */
+            @WithDefault("10000")
+            long maxEntries();
+
+            /** A safety net: model events drop changed entries at once; an entry is fetched again after this anyway. */
+            @WithDefault("5m")
+            Duration ttl();
+
+            /** How long "no such model" is remembered (a model created meanwhile is announced by an event too). */
+            @WithDefault("2s")
+            Duration notFoundTtl();
+
+            /** Waiting for model-service's answer (connecting included); beyond it the call answers 503. */
+            @WithDefault("3s")
+            Duration timeout();
+        }
+    }
+
+    /** Compute units per second of compute, by device, billed for online predictions (the workers' defaults). */
+    interface Rates {
+        @WithDefault("1.0")
+        double cpu();
+
+        @WithDefault("10.0")
+        double gpu();
     }
 
     interface Auth {

@@ -9,14 +9,14 @@ import io.vertx.core.streams.ReadStream;
  * {@code overLimit} runs instead (once). Flow control is the request's own, so the body streams with back-pressure.
  * Hand-written because neither Vert.x nor its proxy counts a body in flight; it is a few lines around the request.
  */
-final class BoundedBody implements ReadStream<Buffer> {
+public final class BoundedBody implements ReadStream<Buffer> {
     private final ReadStream<Buffer> body;
     private final long limit;
     private final Runnable overLimit;
     private long seen;
     private boolean crossed;
 
-    BoundedBody(ReadStream<Buffer> body, long limit, Runnable overLimit) {
+    public BoundedBody(ReadStream<Buffer> body, long limit, Runnable overLimit) {
         this.body = body;
         this.limit = limit;
         this.overLimit = overLimit;

@@ -16,10 +16,27 @@ import io.vertx.ext.web.RoutingContext;
 /**
  * The gateway's refusals on its Vert.x routes as problem+json ({@code ApiException} in, RFC 9457 body out), the
  * counterpart of common-quarkus' JAX-RS mappers for requests that never reach JAX-RS. The body's {@code requestId}
- * is the gateway's own id.
+ * is the gateway's own id. On the prediction protocols' paths it carries their {@code error} member as well.
  */
 public final class ProblemResponses {
+    /**
+     * The member with which the Open Inference Protocol and TF Serving's REST API report errors; every problem on
+     * {@code /v2} and {@code /tfserving} carries it (the detail again), so their clients show the reason.
+     */
+    public static final String PROTOCOL_ERROR = "error";
+
     private ProblemResponses() {}
+
+    /** Whether {@code path} is under {@code /v2} or {@code /tfserving}, whose clients read {@code error}. */
+    static boolean speaksPredictionProtocol(String path) {
+        return isUnder(path, "/v2") || isUnder(path, "/tfserving");
+    }
+
+    private static boolean isUnder(String path, String prefix) {
+        return path != null
+                && path.startsWith(prefix)
+                && (path.length() == prefix.length() || path.charAt(prefix.length()) == '/');
+    }
 
     public static void send(RoutingContext rc, ProblemType type, String detail) {
         send(rc, new ApiException(type, detail));
@@ -51,6 +68,9 @@ public final class ProblemResponses {
         Problem problem = new Problem(e.type(), e.getMessage(), request.path(), requestId);
         problem.status = status;
         e.extensions().forEach(problem::extension);
+        if (speaksPredictionProtocol(request.path())) {
+            problem.extension(PROTOCOL_ERROR, e.getMessage());
+        }
         Buffer body;
         try {
             body = Buffer.buffer(Json.mapper().writeValueAsBytes(problem));

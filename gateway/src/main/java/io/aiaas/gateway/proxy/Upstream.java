@@ -6,7 +6,7 @@ import io.aiaas.common.auth.InternalToken;
 public enum Upstream {
     TENANT_SERVICE(InternalToken.AUDIENCE_TENANT_SERVICE),
     MODEL_SERVICE(InternalToken.AUDIENCE_MODEL_SERVICE),
-    /** Online prediction (Open Inference Protocol, TF Serving): gateway ↔ Kafka ↔ worker, not served yet. */
+    /** Online prediction (Open Inference Protocol, TF Serving): gateway ↔ Kafka ↔ worker, answered by the gateway. */
     PREDICTION(null);
 
     private final String audience;

@@ -125,6 +125,8 @@ public final class ConsumerLoop<T> implements AutoCloseable {
     private volatile String lastFailure;
     private volatile Instant lastFailureAt;
     private volatile int consecutiveFailures;
+    /** A batch the handler failed on waits to be read again. */
+    private volatile boolean batchFailed;
     private volatile long restarts;
 
     private ConsumerLoop(Builder<T> b) {
@@ -249,7 +251,10 @@ public final class ConsumerLoop<T> implements AutoCloseable {
                 }
                 lastPoll = Instant.now();
                 if (records.isEmpty()) {
-                    if (joined && consecutiveFailures == 0) {
+                    if (joined && !batchFailed) {
+                        // A new consumer that joined and polls fine has recovered from what failed before; a failed
+                        // batch, on the other hand, counts until it is handled.
+                        consecutiveFailures = 0;
                         consuming = true;
                     }
                     continue;
@@ -349,12 +354,14 @@ public final class ConsumerLoop<T> implements AutoCloseable {
         }
         commit(c, batch, starts, next);
         if (complete) {
+            batchFailed = false;
             consecutiveFailures = 0;
             consuming = joined;
             return;
         }
         rewind(c, ends, next);
         if (failure != null) {
+            batchFailed = true;
             failed("handler failed", failure);
             Duration pause = backoff.after(consecutiveFailures);
             LOG.warnf(

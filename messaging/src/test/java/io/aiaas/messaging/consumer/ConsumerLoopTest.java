@@ -193,6 +193,29 @@ class ConsumerLoopTest {
         }
     }
 
+    /** A loop started before its topic exists fails, then shows UP once it reads, before any record arrives. */
+    @Test
+    void aLoopStartedBeforeItsTopicExistsShowsUpOnceItCanRead() throws Exception {
+        KafkaSettings settings = TestInfra.settings();
+        String topic = TestInfra.unique("late");
+        List<String> into = Collections.synchronizedList(new ArrayList<>());
+        try (ConsumerLoop<String> loop = ConsumerLoop.builder(
+                        "late", settings, TEXT, batch -> into.addAll(batch.values()))
+                .topics(topic)
+                .broadcast()
+                .pollTimeout(Duration.ofMillis(100))
+                .backoff(new Backoff(Duration.ofMillis(200), Duration.ofMillis(400)))
+                .build()) {
+            loop.start();
+            awaitTrue(() -> loop.state().consecutiveFailures() >= 1);
+            assertFalse(loop.state().up());
+            TestInfra.declare(settings.bootstrapServers(), topic, 1);
+            awaitTrue(() -> loop.state().up());
+            assertEquals(0, loop.state().consecutiveFailures());
+            assertTrue(into.isEmpty());
+        }
+    }
+
     private static ConsumerLoop<String> broadcast(
             KafkaSettings settings, String topic, String name, List<String> into) {
         return ConsumerLoop.builder(name, settings, TEXT, batch -> into.addAll(batch.values()))
