@@ -332,9 +332,12 @@ class OnlinePredictionIT {
                         + "\"outputs\":[{\"name\":\"sum\"},{\"name\":\"product\"}]}");
         assertEquals(200, two.status(), two::toString);
         assertEquals("sum", two.json().path("outputs").get(0).path("name").asText(), two::toString);
-        assertValues("sum", Json.read("[5,7,-3]", JsonNode.class), two.json().at("/outputs/0/data"));
         assertValues(
-                "product", Json.read("[4,10,-18]", JsonNode.class), two.json().at("/outputs/1/data"));
+                "sum", Json.read("[5.0,7.0,-3.0]", JsonNode.class), two.json().at("/outputs/0/data"));
+        assertValues(
+                "product",
+                Json.read("[4.0,10.0,-18.0]", JsonNode.class),
+                two.json().at("/outputs/1/data"));
         var rows = infer(
                 t,
                 "/tfserving/v1/models/typed:predict",
@@ -467,8 +470,18 @@ class OnlinePredictionIT {
 
         int clients = 64;
         Random random = new Random(11);
-        float[][] rows = matrix(random, clients, IN);
+        // The first round also opens the clients' connections, as clients that keep theirs alive have them.
+        concurrentRound(t, matrix(random, clients, IN));
         double runsBefore = workerCounter("aiaas_worker_predict_runs_total");
+        concurrentRound(t, matrix(random, clients, IN));
+        double runs = workerCounter("aiaas_worker_predict_runs_total") - runsBefore;
+        System.out.printf("%d concurrent single-row requests ran in %.0f worker runs%n", clients, runs);
+        assertTrue(runs >= 1 && runs <= 16, clients + " requests took " + runs + " runs");
+    }
+
+    /** {@code rows.length} clients send one row each at the same moment; every answer is checked. */
+    private static void concurrentRound(ItSupport.Tenant t, float[][] rows) throws Exception {
+        int clients = rows.length;
         ExecutorService pool = Executors.newFixedThreadPool(clients);
         try {
             CountDownLatch go = new CountDownLatch(1);
@@ -495,9 +508,6 @@ class OnlinePredictionIT {
         } finally {
             pool.shutdownNow();
         }
-        double runs = workerCounter("aiaas_worker_predict_runs_total") - runsBefore;
-        System.out.printf("%d concurrent single-row requests ran in %.0f worker runs%n", clients, runs);
-        assertTrue(runs >= 1 && runs <= 16, clients + " requests took " + runs + " runs");
     }
 
     /**

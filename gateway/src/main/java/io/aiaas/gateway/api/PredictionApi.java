@@ -155,9 +155,9 @@ public class PredictionApi {
             }
         };
         if (call == PredictionPath.Call.INFER) {
-            prediction.inferOip(tenant, resolved, body, requestId, answer);
+            prediction.inferOip(tenant, resolved, body, requestId, GatewayRequest.arrivedNanos(rc), answer);
         } else {
-            prediction.predictTfServing(tenant, resolved, body, requestId, answer);
+            prediction.predictTfServing(tenant, resolved, body, requestId, GatewayRequest.arrivedNanos(rc), answer);
         }
         // A caller gone before its answer is not billed: its reply, when it comes, is dropped.
         out.closeHandler(closed -> prediction.abandon(requestId));

@@ -96,7 +96,12 @@ public class OnlinePrediction {
      * @throws ApiException a refusal (4xx, or 503 when predictions cannot be sent now), before anything was sent
      */
     public void inferOip(
-            Caller.Tenant tenant, ServingModels.Resolved resolved, byte[] body, String requestId, Answer answer) {
+            Caller.Tenant tenant,
+            ServingModels.Resolved resolved,
+            byte[] body,
+            String requestId,
+            long arrivedNanos,
+            Answer answer) {
         InferenceRequest request = readInferenceRequest(body);
         ServingModel model = resolved.model();
         ServingVersion version = resolved.versionToRun();
@@ -121,6 +126,7 @@ public class OnlinePrediction {
                 inputs,
                 outputs,
                 requestId,
+                arrivedNanos,
                 answer,
                 replyOutputs -> OipBodies.inferResponseBytes(model.name(), versionNumber, id, replyOutputs));
     }
@@ -132,7 +138,12 @@ public class OnlinePrediction {
      * @throws ApiException a refusal, before anything was sent
      */
     public void predictTfServing(
-            Caller.Tenant tenant, ServingModels.Resolved resolved, byte[] body, String requestId, Answer answer) {
+            Caller.Tenant tenant,
+            ServingModels.Resolved resolved,
+            byte[] body,
+            String requestId,
+            long arrivedNanos,
+            Answer answer) {
         ServingVersion version = resolved.versionToRun();
         String signatureName;
         TfServingRequest request;
@@ -155,6 +166,7 @@ public class OnlinePrediction {
                 inputs,
                 List.of(),
                 requestId,
+                arrivedNanos,
                 answer,
                 replyOutputs -> TfServingResponses.predictBytes(replyOutputs, columnar));
     }
@@ -237,8 +249,17 @@ public class OnlinePrediction {
             List<InputTensor> inputs,
             List<String> outputs,
             String requestId,
+            long arrivedNanos,
             Answer answer,
             Renderer renderer) {
+        // The deadline counts from the request's arrival at the gateway, not from the send.
+        long timeoutMillis = deadlineMillis - (System.nanoTime() - arrivedNanos) / 1_000_000;
+        if (timeoutMillis <= 0) {
+            throw new ApiException(
+                            ProblemType.DEADLINE_EXCEEDED,
+                            "The prediction passed its deadline (" + deadlineMillis + " ms) before it could be sent.")
+                    .header("Retry-After", String.valueOf(retryAfterSeconds));
+        }
         long rows = 0;
         for (InputTensor input : inputs) {
             rows = Math.max(rows, input.batchSize());
@@ -260,13 +281,13 @@ public class OnlinePrediction {
                 model.modelId(),
                 version,
                 signatureName,
-                System.currentTimeMillis() + deadlineMillis,
+                System.currentTimeMillis() + timeoutMillis,
                 replyPartition,
                 inputs,
                 outputs);
         Call call = new Call(
                 Vertx.currentContext(), tenant.tenantId(), model.name(), version, rows, requestId, answer, renderer);
-        exchange.send(request, deadlineMillis, call);
+        exchange.send(request, timeoutMillis, call);
     }
 
     /** One prediction waiting for its reply. */

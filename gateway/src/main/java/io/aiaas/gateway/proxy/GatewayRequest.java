@@ -10,6 +10,7 @@ public final class GatewayRequest {
     private static final String REQUEST_ID = "aiaas.requestId";
     private static final String CLIENT_REQUEST_ID = "aiaas.clientRequestId";
     private static final String ACCESS = "aiaas.access";
+    private static final String ARRIVED = "aiaas.arrivedNanos";
 
     private GatewayRequest() {}
 
@@ -24,10 +25,20 @@ public final class GatewayRequest {
     }
 
     public static void identify(RoutingContext rc, String requestId, String clientRequestId) {
+        rc.put(ARRIVED, System.nanoTime());
         rc.put(REQUEST_ID, requestId);
         if (clientRequestId != null) {
             rc.put(CLIENT_REQUEST_ID, clientRequestId);
         }
+    }
+
+    /**
+     * When the gateway first saw the request ({@link System#nanoTime()}): a prediction's deadline counts from here,
+     * so time spent reading its body or resolving its model is not added on top.
+     */
+    public static long arrivedNanos(RoutingContext rc) {
+        Long arrived = rc.get(ARRIVED);
+        return arrived != null ? arrived : System.nanoTime();
     }
 
     /** How the caller of this public path must authenticate; null outside the public API or before routing. */

@@ -29,9 +29,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
 import org.tensorflow.exceptions.TFInvalidArgumentException;
 import org.tensorflow.exceptions.TFOutOfRangeException;
@@ -83,6 +85,13 @@ public class OnlinePredictor {
     private final int maxRequests;
     private final long maxRows;
     private final long maxDelayNanos;
+    private final long concurrencyGapNanos;
+    /**
+     * When the last request for each queue's key arrived, kept across queues going idle (one entry per model version,
+     * signature and outputs served; the entries are a few bytes).
+     */
+    private final ConcurrentHashMap<QueueKey, AtomicLong> lastArrival = new ConcurrentHashMap<>();
+
     private final ExecutorService inference;
     private final ExecutorService loader;
     private final ScheduledExecutorService timers;
@@ -110,11 +119,17 @@ public class OnlinePredictor {
         this.maxRequests = Math.max(1, predict.maxBatchRequests());
         this.maxRows = Math.max(1, predict.maxBatchRows());
         this.maxDelayNanos = predict.maxDelay().toNanos();
+        this.concurrencyGapNanos = predict.concurrencyGap().toNanos();
         this.inference =
                 Executors.newFixedThreadPool(Math.max(1, predict.inferenceThreads()), threads("aiaas-predict"));
         this.loader = Executors.newFixedThreadPool(Math.max(1, predict.loaderThreads()), threads("aiaas-model-loader"));
-        this.timers =
-                maxDelayNanos > 0 ? Executors.newSingleThreadScheduledExecutor(threads("aiaas-predict-gather")) : null;
+        if (maxDelayNanos > 0) {
+            ScheduledThreadPoolExecutor gather = new ScheduledThreadPoolExecutor(1, threads("aiaas-predict-gather"));
+            gather.setRemoveOnCancelPolicy(true); // a batch that filled up early leaves no dead timer behind
+            this.timers = gather;
+        } else {
+            this.timers = null;
+        }
         metrics.predictQueued(queued::get);
     }
 
@@ -182,10 +197,15 @@ public class OnlinePredictor {
             if (queue.retired) {
                 return false;
             }
+            long now = System.nanoTime();
+            long previous = lastArrival
+                    .computeIfAbsent(queue.key, k -> new AtomicLong(now - concurrencyGapNanos - 1))
+                    .getAndSet(now);
+            boolean concurrent = now - previous <= concurrencyGapNanos;
             queue.pending.addLast(prediction);
             if (!queue.active) {
                 queue.active = true;
-                if (maxDelayNanos > 0 && queue.pending.size() < maxRequests) {
+                if (concurrent && maxDelayNanos > 0 && queue.pending.size() < maxRequests) {
                     // gather: the batch runs when the delay after its first request is up, or once it is full
                     try {
                         queue.timer = timers.schedule(() -> fire(queue), maxDelayNanos, TimeUnit.NANOSECONDS);
