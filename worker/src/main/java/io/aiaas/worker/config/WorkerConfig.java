@@ -96,7 +96,7 @@ public interface WorkerConfig {
          * Two requests for one model version this close together show concurrent clients (see {@link #maxDelay()}).
          * Below the Kafka round trip, so that one client's sequential calls never count.
          */
-        @WithDefault("500us")
+        @WithDefault("PT0.0005S") // 500 µs
         Duration concurrencyGap();
 
         /**
