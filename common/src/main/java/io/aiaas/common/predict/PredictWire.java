@@ -55,6 +55,8 @@ public final class PredictWire {
             w = w.ensure(8 + 4 * output.length());
             w.string(output);
         }
+        w = w.ensure(8);
+        w.buf.putInt(request.inFlight());
         return w.bytes();
     }
 
@@ -81,8 +83,18 @@ public final class PredictWire {
             for (int i = 0; i < m; i++) {
                 outputs.add(r.string());
             }
+            int inFlight = r.buf.getInt();
             return new PredictRequest(
-                    requestId, tenantId, modelId, version, signature, deadline, replyPartition, inputs, outputs);
+                    requestId,
+                    tenantId,
+                    modelId,
+                    version,
+                    signature,
+                    deadline,
+                    replyPartition,
+                    inputs,
+                    outputs,
+                    inFlight);
         } catch (BufferUnderflowException | IllegalArgumentException | NegativeArraySizeException e) {
             throw new MalformedRecordException("truncated or malformed prediction request");
         }

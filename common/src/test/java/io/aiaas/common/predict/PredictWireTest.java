@@ -33,7 +33,7 @@ class PredictWireTest {
                     "héllo".getBytes(StandardCharsets.UTF_8), new byte[] {0, (byte) 0xff}
                 }));
         PredictRequest sent = new PredictRequest(
-                "req_1", "ten_1", "mdl_1", 3, "serving_default", 1234567890123L, 7, inputs, List.of("y", "z"));
+                "req_1", "ten_1", "mdl_1", 3, "serving_default", 1234567890123L, 7, inputs, List.of("y", "z"), 12);
 
         PredictRequest got = PredictWire.decodeRequest(PredictWire.encode(sent));
 
@@ -45,6 +45,7 @@ class PredictWireTest {
         assertEquals(1234567890123L, got.deadlineEpochMillis());
         assertEquals(7, got.replyPartition());
         assertEquals(List.of("y", "z"), got.outputs());
+        assertEquals(12, got.inFlight());
         assertEquals("mdl_1/3", got.partitionKey());
         assertEquals(inputs.size(), got.inputs().size());
         for (int i = 0; i < inputs.size(); i++) {

@@ -29,6 +29,7 @@ import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -93,13 +94,24 @@ public class PredictionExchange {
     private final class Pending {
         final Waiter waiter;
         final Context context;
+        /** The count of this request's model version, which it is part of until settled. */
+        final AtomicInteger versionInFlight;
+
         long timer;
 
-        Pending(Waiter waiter, Context context) {
+        Pending(Waiter waiter, Context context, AtomicInteger versionInFlight) {
             this.waiter = waiter;
             this.context = context;
+            this.versionInFlight = versionInFlight;
         }
     }
+
+    /**
+     * Predictions sent and not yet settled, per model version ({@code <modelId>/<version>}): the hint a request gives
+     * workers that others for its version are on their way (see {@link PredictRequest#inFlight()}). One small entry per
+     * version this replica served; not removed at zero, as a removal would race with a new send.
+     */
+    private final ConcurrentHashMap<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
 
     private final Vertx vertx;
     private final boolean enabled;
@@ -184,9 +196,11 @@ public class PredictionExchange {
     public void send(PredictRequest request, long timeoutMillis, Waiter waiter) {
         Context context = vertx.getOrCreateContext();
         String requestId = request.requestId();
-        Pending pending = new Pending(waiter, context);
+        AtomicInteger versionInFlight = inFlight.computeIfAbsent(request.partitionKey(), k -> new AtomicInteger());
+        request = request.withInFlight(versionInFlight.incrementAndGet());
+        Pending pending = new Pending(waiter, context, versionInFlight);
         pending.timer = vertx.setTimer(timeoutMillis, id -> {
-            if (waiting.remove(requestId, pending)) {
+            if (settle(requestId, pending)) {
                 waiter.failed(deadlineExceeded(timeoutMillis));
             }
         });
@@ -204,7 +218,7 @@ public class PredictionExchange {
         }
         try {
             producer.send(record, (metadata, failure) -> {
-                if (failure != null && waiting.remove(requestId, pending)) {
+                if (failure != null && settle(requestId, pending)) {
                     vertx.cancelTimer(pending.timer);
                     LOG.warnf("request %s: the prediction could not be sent: %s", requestId, failure.toString());
                     context.runOnContext(ignored -> waiter.failed(unavailable()));
@@ -212,7 +226,7 @@ public class PredictionExchange {
             });
         } catch (RuntimeException e) {
             // closed, or metadata unavailable within max.block.ms
-            if (waiting.remove(requestId, pending)) {
+            if (settle(requestId, pending)) {
                 vertx.cancelTimer(pending.timer);
                 LOG.warnf("request %s: the prediction could not be sent: %s", requestId, e.toString());
                 waiter.failed(unavailable());
@@ -222,10 +236,27 @@ public class PredictionExchange {
 
     /** The caller went away: its reply, if one comes, is dropped (and nothing is billed). */
     public void abandon(String requestId) {
-        Pending pending = waiting.remove(requestId);
+        Pending pending = settle(requestId);
         if (pending != null) {
             vertx.cancelTimer(pending.timer);
         }
+    }
+
+    /** Takes the request out of the waiting ones, once: whoever succeeds settles it. */
+    private boolean settle(String requestId, Pending pending) {
+        if (waiting.remove(requestId, pending)) {
+            pending.versionInFlight.decrementAndGet();
+            return true;
+        }
+        return false;
+    }
+
+    private Pending settle(String requestId) {
+        Pending pending = waiting.remove(requestId);
+        if (pending != null) {
+            pending.versionInFlight.decrementAndGet();
+        }
+        return pending;
     }
 
     public State state() {
@@ -319,7 +350,7 @@ public class PredictionExchange {
 
     private void deliver(ConsumerRecord<String, byte[]> record) {
         String requestId = record.key();
-        Pending pending = requestId == null ? null : waiting.remove(requestId);
+        Pending pending = requestId == null ? null : settle(requestId);
         if (pending == null) {
             return;
         }

@@ -83,21 +83,14 @@ public interface WorkerConfig {
         int maxBatchRows();
 
         /**
-         * How long a batch may wait for more requests after its first one arrived, while it has room, when clients are
-         * concurrent: only when the request came within {@link #concurrencyGap()} of the previous one for the same
-         * model version. A lone client (whose requests are a Kafka round trip apart at least) never waits; a burst of
-         * concurrent clients meets in few runs even when its requests reach the worker spread over milliseconds. 0
-         * never waits (requests that arrive during a run still meet in the next one).
+         * How long a batch may wait for more requests after its first one arrived, while it has room, when the
+         * gateway's hint says other predictions of the version were in flight as it sent the request (a lone
+         * client's requests say 1 and never wait). A burst of concurrent clients then meets in few runs even when
+         * its requests reach the worker spread over milliseconds. 0 never waits (requests that arrive during a run
+         * still meet in the next one).
          */
         @WithDefault("2ms")
         Duration maxDelay();
-
-        /**
-         * Two requests for one model version this close together show concurrent clients (see {@link #maxDelay()}).
-         * Below the Kafka round trip, so that one client's sequential calls never count.
-         */
-        @WithDefault("PT0.0005S") // 500 µs
-        Duration concurrencyGap();
 
         /**
          * Threads that run models for predictions. 1 is fastest for small models (sessions have one intra-op thread

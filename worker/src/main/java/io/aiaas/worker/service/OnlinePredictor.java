@@ -33,7 +33,6 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
 import org.tensorflow.exceptions.TFInvalidArgumentException;
 import org.tensorflow.exceptions.TFOutOfRangeException;
@@ -85,12 +84,6 @@ public class OnlinePredictor {
     private final int maxRequests;
     private final long maxRows;
     private final long maxDelayNanos;
-    private final long concurrencyGapNanos;
-    /**
-     * When the last request for each queue's key arrived, kept across queues going idle (one entry per model version,
-     * signature and outputs served; the entries are a few bytes).
-     */
-    private final ConcurrentHashMap<QueueKey, AtomicLong> lastArrival = new ConcurrentHashMap<>();
 
     private final ExecutorService inference;
     private final ExecutorService loader;
@@ -119,7 +112,6 @@ public class OnlinePredictor {
         this.maxRequests = Math.max(1, predict.maxBatchRequests());
         this.maxRows = Math.max(1, predict.maxBatchRows());
         this.maxDelayNanos = predict.maxDelay().toNanos();
-        this.concurrencyGapNanos = predict.concurrencyGap().toNanos();
         this.inference =
                 Executors.newFixedThreadPool(Math.max(1, predict.inferenceThreads()), threads("aiaas-predict"));
         this.loader = Executors.newFixedThreadPool(Math.max(1, predict.loaderThreads()), threads("aiaas-model-loader"));
@@ -197,11 +189,9 @@ public class OnlinePredictor {
             if (queue.retired) {
                 return false;
             }
-            long now = System.nanoTime();
-            long previous = lastArrival
-                    .computeIfAbsent(queue.key, k -> new AtomicLong(now - concurrencyGapNanos - 1))
-                    .getAndSet(now);
-            boolean concurrent = now - previous <= concurrencyGapNanos;
+            // The gateway's hint: other predictions of this version were in flight when it sent this one, so more
+            // are likely on their way. A lone client's requests say 1 and never wait.
+            boolean concurrent = prediction.request().inFlight() > 1;
             queue.pending.addLast(prediction);
             if (!queue.active) {
                 queue.active = true;
