@@ -24,7 +24,6 @@ import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.zip.GZIPOutputStream;
@@ -131,7 +130,7 @@ final class BatchBenchmark implements Callable<Integer> {
         Path work = Files.createTempDirectory("aiaas-bench-batch");
         try {
             Path model = work.resolve("model");
-            DenseSavedModel.exportLayers(model, weights(seed), biases(seed), true);
+            new DenseClassifier(WIDTHS, seed).export(model);
             Path csv = work.resolve("digits.csv");
             BenchMain.log(String.format("writing %,d rows of %d features to %s", rows, WIDTHS[0], csv));
             SyntheticDigits.Written written = SyntheticDigits.write(csv, rows, seed);
@@ -178,38 +177,6 @@ final class BatchBenchmark implements Callable<Integer> {
         } finally {
             SavedModelArchive.deleteTree(work);
         }
-    }
-
-    /** Weights of each layer: Gaussian scaled by √(2 / fan-in) (He initialisation), from {@code seed}. */
-    static List<float[][]> weights(long seed) {
-        Random random = new Random(seed);
-        List<float[][]> layers = new ArrayList<>();
-        for (int l = 1; l < WIDTHS.length; l++) {
-            int in = WIDTHS[l - 1];
-            float scale = (float) Math.sqrt(2.0 / in);
-            float[][] w = new float[in][WIDTHS[l]];
-            for (float[] row : w) {
-                for (int j = 0; j < row.length; j++) {
-                    row[j] = (float) random.nextGaussian() * scale;
-                }
-            }
-            layers.add(w);
-        }
-        return layers;
-    }
-
-    /** Small biases, so that the export's bias terms are not all zero. */
-    static List<float[]> biases(long seed) {
-        Random random = new Random(~seed);
-        List<float[]> layers = new ArrayList<>();
-        for (int l = 1; l < WIDTHS.length; l++) {
-            float[] b = new float[WIDTHS[l]];
-            for (int j = 0; j < b.length; j++) {
-                b[j] = (float) random.nextGaussian() * 0.05f;
-            }
-            layers.add(b);
-        }
-        return layers;
     }
 
     private void onPlatform(Path model, Path csv, Path work, Map<Long, float[]> expected, PlatformRun run)

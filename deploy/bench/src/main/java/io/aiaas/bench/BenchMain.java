@@ -8,7 +8,13 @@ import picocli.CommandLine.Command;
 @Command(
         name = "aiaas-bench",
         mixinStandardHelpOptions = true,
-        subcommands = {GatewayBenchmark.class, JobsBenchmark.class, BatchBenchmark.class, TrainingBenchmark.class},
+        subcommands = {
+            GatewayBenchmark.class,
+            JobsBenchmark.class,
+            BatchBenchmark.class,
+            TrainingBenchmark.class,
+            PredictBenchmark.class
+        },
         description = "Runs a benchmark against the packaged platform on embedded infrastructure.")
 public final class BenchMain implements Runnable {
 

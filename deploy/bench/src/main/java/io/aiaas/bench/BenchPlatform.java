@@ -164,8 +164,25 @@ final class BenchPlatform implements AutoCloseable {
     /** Answers the new version's number. */
     private static int uploadModel(PlatformClient client, String apiKey, String name, Path dir) throws Exception {
         expect(client.postJson("/v1/models", apiKey, Map.of("name", name)), 201, "create the model " + name);
+        return uploadVersion(client, apiKey, name, Archives.zip(dir));
+    }
+
+    /** Creates the tenant's model {@code name} without a version. */
+    void createModel(String name) throws Exception {
+        expect(client.postJson("/v1/models", apiKey, Map.of("name", name)), 201, "create the model " + name);
+    }
+
+    /**
+     * Uploads {@code zip} (a SavedModel directory packed by {@link Archives#zip}) as a new version of the tenant's
+     * model {@code name}; answers its number once the 201 has arrived.
+     */
+    int uploadVersion(String name, byte[] zip) throws Exception {
+        return uploadVersion(client, apiKey, name, zip);
+    }
+
+    private static int uploadVersion(PlatformClient client, String apiKey, String name, byte[] zip) throws Exception {
         PlatformClient.Reply version =
-                client.send("POST", "/v1/models/" + name + "/versions", apiKey, "application/zip", Archives.zip(dir));
+                client.send("POST", "/v1/models/" + name + "/versions", apiKey, "application/zip", zip);
         expect(version, 201, "upload a version of the model " + name);
         return version.json().path("version").asInt();
     }

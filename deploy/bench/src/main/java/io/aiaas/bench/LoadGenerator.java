@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -27,8 +28,20 @@ import java.util.function.Supplier;
 public final class LoadGenerator implements AutoCloseable {
     /** Largest number of latencies kept per step; enough for 10 s at 100k requests/s. */
 
-    /** One request to send; its body is sent as is (null: none). */
-    public record Call(HttpMethod method, String path, Map<String, String> headers, Buffer body) {}
+    /** An answer with the expected status whose body is wrong counts as failed with this outcome. */
+    public static final int WRONG_ANSWER = -2;
+
+    /**
+     * One request to send; its body is sent as is (null: none). With {@code check}, an answer with the expected status
+     * is also read and checked: a check that returns a description of what is wrong makes the call fail
+     * ({@link #WRONG_ANSWER}).
+     */
+    public record Call(
+            HttpMethod method, String path, Map<String, String> headers, Buffer body, Function<Buffer, String> check) {
+        public Call(HttpMethod method, String path, Map<String, String> headers, Buffer body) {
+            this(method, path, headers, body, null);
+        }
+    }
 
     /** What a step measured. Latencies are in nanoseconds, sorted. */
     public record Result(
@@ -38,11 +51,7 @@ public final class LoadGenerator implements AutoCloseable {
         }
 
         public double percentileMillis(double p) {
-            if (latencies.length == 0) {
-                return Double.NaN;
-            }
-            int index = (int) Math.ceil(p / 100.0 * latencies.length) - 1;
-            return latencies[Math.max(0, Math.min(latencies.length - 1, index))] / 1e6;
+            return Percentiles.millis(latencies, p);
         }
     }
 
@@ -57,6 +66,33 @@ public final class LoadGenerator implements AutoCloseable {
     public Result run(
             String baseUrl, Supplier<Call> calls, int expectedStatus, int clients, Duration warmup, Duration measure)
             throws Exception {
+        Tally tally = new Tally(System.nanoTime(), warmup, measure);
+        drive(baseUrl, calls, expectedStatus, clients, tally, Long.MAX_VALUE, warmup.plus(measure));
+        return tally.result(clients, measure);
+    }
+
+    /**
+     * Runs {@code clients} virtual clients against {@code baseUrl} until {@code count} calls have been sent and
+     * answered (none is warm-up), or {@code timeout} has passed; the result's seconds are the time it took.
+     */
+    public Result runCount(
+            String baseUrl, Supplier<Call> calls, int expectedStatus, int clients, long count, Duration timeout)
+            throws Exception {
+        long start = System.nanoTime();
+        Tally tally = new Tally(start, Duration.ZERO, timeout);
+        drive(baseUrl, calls, expectedStatus, clients, tally, count, timeout);
+        return tally.result(clients, (System.nanoTime() - start) / 1e9);
+    }
+
+    private void drive(
+            String baseUrl,
+            Supplier<Call> calls,
+            int expectedStatus,
+            int clients,
+            Tally tally,
+            long count,
+            Duration window)
+            throws Exception {
         URI base = URI.create(baseUrl);
         HttpClient http = vertx.createHttpClient(
                 new HttpClientOptions()
@@ -67,16 +103,15 @@ public final class LoadGenerator implements AutoCloseable {
                         .setConnectTimeout(5_000)
                         .setIdleTimeout(60),
                 new PoolOptions().setHttp1MaxSize(clients).setMaxWaitQueueSize(clients * 2));
-        Step step = new Step(http, calls, expectedStatus, new Tally(System.nanoTime(), warmup, measure));
+        Step step = new Step(http, calls, expectedStatus, tally, count);
         vertx.runOnContext(ignored -> {
             for (int i = 0; i < clients; i++) {
                 step.fire();
             }
         });
         CompletableFuture<Void> drained = step.drained;
-        drained.get(warmup.plus(measure).plusSeconds(60).toMillis(), TimeUnit.MILLISECONDS);
+        drained.get(window.plusSeconds(60).toMillis(), TimeUnit.MILLISECONDS);
         http.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        return step.tally.result(clients, measure);
     }
 
     /** One step's state; touched only on the generator's single event loop. */
@@ -86,23 +121,28 @@ public final class LoadGenerator implements AutoCloseable {
         final int expectedStatus;
         final Tally tally;
         final CompletableFuture<Void> drained = new CompletableFuture<>();
+        /** Calls still to send. */
+        long left;
+
         int inFlight;
 
-        Step(HttpClient http, Supplier<Call> calls, int expectedStatus, Tally tally) {
+        Step(HttpClient http, Supplier<Call> calls, int expectedStatus, Tally tally, long count) {
             this.http = http;
             this.calls = calls;
             this.expectedStatus = expectedStatus;
             this.tally = tally;
+            this.left = count;
         }
 
         void fire() {
-            if (tally.over(System.nanoTime())) {
+            if (left <= 0 || tally.over(System.nanoTime())) {
                 if (inFlight == 0) {
                     drained.complete(null);
                 }
                 return;
             }
             inFlight++;
+            left--;
             Call call = calls.get();
             RequestOptions options =
                     new RequestOptions().setMethod(call.method()).setURI(call.path());
@@ -110,13 +150,21 @@ public final class LoadGenerator implements AutoCloseable {
             long sent = System.nanoTime();
             http.request(options)
                     .compose(request -> call.body() == null ? request.send() : request.send(call.body()))
-                    .compose(response -> response.body().map(body -> response.statusCode()))
+                    .compose(response -> response.body().map(body -> outcome(call, response.statusCode(), body)))
                     .onComplete(answer -> {
                         inFlight--;
-                        int status = answer.succeeded() ? answer.result() : -1;
-                        tally.record(sent, status, status == expectedStatus);
+                        int outcome = answer.succeeded() ? answer.result() : -1;
+                        tally.record(sent, outcome, outcome == expectedStatus);
                         fire();
                     });
+        }
+
+        /** The answer's status, or {@link #WRONG_ANSWER} when it has the expected status and its check fails. */
+        private int outcome(Call call, int status, Buffer body) {
+            if (status == expectedStatus && call.check() != null && call.check().apply(body) != null) {
+                return WRONG_ANSWER;
+            }
+            return status;
         }
     }
 

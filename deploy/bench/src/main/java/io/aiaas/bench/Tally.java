@@ -48,8 +48,13 @@ final class Tally {
     }
 
     LoadGenerator.Result result(int clients, Duration measure) {
+        return result(clients, measure.toNanos() / 1e9);
+    }
+
+    /** The result of a step that lasted {@code seconds}. */
+    LoadGenerator.Result result(int clients, double seconds) {
         long[] latencies = Arrays.copyOf(samples, kept);
         Arrays.sort(latencies);
-        return new LoadGenerator.Result(clients, completed, failed, measure.toNanos() / 1e9, latencies, statuses);
+        return new LoadGenerator.Result(clients, completed, failed, seconds, latencies, statuses);
     }
 }
