@@ -500,6 +500,7 @@ class PredictionTest {
             "/v2/models/double/infer", "{\"inputs\":[" + x14 + "],\"outputs\":[{\"name\":\"y\"},{\"name\":\"y\"}]}", 400
         });
         cases.put("malformed JSON", new Object[] {"/v2/models/double/infer", "{\"inputs\":[{\"name\":", 400});
+        cases.put("trailing content", new Object[] {"/v2/models/double/infer", "{\"inputs\":[" + x14 + "]} {}", 400});
         cases.put("wrong JSON type", new Object[] {"/v2/models/double/infer", "{\"inputs\":5}", 400});
         cases.put("no body", new Object[] {"/v2/models/double/infer", null, 400});
         cases.put("unknown model", new Object[] {"/v2/models/nope/infer", "{\"inputs\":[" + x14 + "]}", 404});
@@ -555,6 +556,18 @@ class PredictionTest {
         Answer tooBigTf = call("POST", "/tfserving/v1/models/double:predict", big, tinyKey);
         assertProblem(tooBigTf, 413, "payload-too-large", "over maxRequestBytes (TF Serving)");
         refused.add(tooBig.requestId());
+
+        HttpResponse<String> binary = http.send(
+                HttpRequest.newBuilder(gateway.resolve("/v2/models/double/infer"))
+                        .header("Authorization", "Bearer " + key)
+                        .header("Inference-Header-Content-Length", "80")
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"inputs\":[" + x14 + "]}"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        Answer binaryAnswer = answer(binary);
+        assertProblem(binaryAnswer, 400, "invalid-request", "binary tensor extension");
+        assertTrue(binaryAnswer.error().contains("binary_data=False"), binaryAnswer.error());
+        refused.add(binaryAnswer.requestId());
 
         Answer byWorker = call("POST", "/v2/models/refuser/infer", "{\"inputs\":[" + x14 + "]}");
         assertProblem(byWorker, 400, "invalid-request", "refused by the worker");

@@ -42,6 +42,9 @@ public class PredictionApi {
     private static final Logger LOG = Logger.getLogger(PredictionApi.class);
     private static final CharSequence JSON = HttpHeaders.createOptimized("application/json");
 
+    /** Triton's binary tensor data extension announces the JSON part's length in this header. */
+    static final String BINARY_EXTENSION_HEADER = "Inference-Header-Content-Length";
+
     private final ServingModels models;
     private final OnlinePrediction prediction;
     private final String serverVersion;
@@ -93,17 +96,23 @@ public class PredictionApi {
             }
             case MODEL_METADATA, MODEL_READY, TF_STATUS, TF_METADATA -> resolve(
                     rc, tenant, path, requestId, resolved -> json(rc, describe(call, resolved)));
-            case INFER, TF_PREDICT -> readBody(
-                    rc,
-                    tenant,
-                    hasBody,
-                    bodyLimit,
-                    body -> resolve(
-                            rc,
-                            tenant,
-                            path,
-                            requestId,
-                            resolved -> infer(rc, tenant, call, resolved, body, requestId)));
+            case INFER, TF_PREDICT -> {
+                if (in.getHeader(BINARY_EXTENSION_HEADER) != null) {
+                    throw ApiException.badRequest("The binary tensor data extension is not supported: send the tensors"
+                            + " as JSON 'data' (tritonclient: binary_data=False on inputs and outputs).");
+                }
+                readBody(
+                        rc,
+                        tenant,
+                        hasBody,
+                        bodyLimit,
+                        body -> resolve(
+                                rc,
+                                tenant,
+                                path,
+                                requestId,
+                                resolved -> infer(rc, tenant, call, resolved, body, requestId)));
+            }
         }
     }
 

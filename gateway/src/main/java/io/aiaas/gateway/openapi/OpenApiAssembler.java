@@ -270,15 +270,71 @@ public final class OpenApiAssembler {
         return refs;
     }
 
-    /** Online prediction (not served yet) and the problem pages: the gateway's own. */
+    /** Online prediction (Open Inference Protocol v2, TF Serving's REST API) and the problem pages: the gateway's own. */
     private static void addGatewayPaths(ObjectNode paths) {
-        String notYet = "Not served yet: answers 404 (`/problems/not-found`) once the API key and its `predict` scope"
-                + " are checked.";
-        predictOperation(paths, "/v2/models/{name}", "get", "Open Inference Protocol model metadata. " + notYet);
-        predictOperation(paths, "/v2/models/{name}/ready", "get", "Open Inference Protocol model readiness. " + notYet);
-        predictOperation(paths, "/v2/models/{name}/infer", "post", "Open Inference Protocol inference. " + notYet);
-        predictOperation(paths, "/tfserving/v1/models/{name}", "get", "TensorFlow Serving model status. " + notYet);
-        predictOperation(paths, "/tfserving/v1/models/{name}:predict", "post", "TensorFlow Serving predict. " + notYet);
+        String oip = " (Open Inference Protocol v2 REST, as KServe and Triton serve it).";
+        predictOperation(
+                paths, "/v2", "get", "Server metadata" + oip, "`{\"name\":\"aiaas\",\"version\",\"extensions\":[]}`.");
+        predictOperation(paths, "/v2/health/live", "get", "Server liveness" + oip, "`{\"live\":true}`.");
+        predictOperation(
+                paths,
+                "/v2/health/ready",
+                "get",
+                "Server readiness" + oip,
+                "`{\"ready\":true}`; 503 (a problem with `\"ready\":false`) while this gateway cannot take predictions.");
+        for (String v : List.of("", "/versions/{version}")) {
+            String which = v.isEmpty()
+                    ? " Without a version: alias `production` if set, else the newest version."
+                    : " `version` is a version number.";
+            predictOperation(
+                    paths,
+                    "/v2/models/{name}" + v,
+                    "get",
+                    "Model metadata" + oip,
+                    "`{\"name\",\"versions\",\"platform\":\"tensorflow_savedmodel\",\"inputs\",\"outputs\","
+                            + "\"parameters\":{\"signatures\"}}`, describing the default signature." + which);
+            predictOperation(
+                    paths,
+                    "/v2/models/{name}" + v + "/ready",
+                    "get",
+                    "Model readiness" + oip,
+                    "`{\"name\",\"ready\":true}`: every stored version is ready (workers load it on demand)." + which);
+            predictOperation(
+                    paths,
+                    "/v2/models/{name}" + v + "/infer",
+                    "post",
+                    "Inference" + oip,
+                    "An inference request (`inputs` with `name`, `shape`, `datatype`, `data` flat or nested; optional"
+                            + " `id`, `outputs`, `parameters.signature_name`) answered with `model_name`,"
+                            + " `model_version`, `id` and `outputs`. Bounded by the plan's `maxRequestBytes` and"
+                            + " `maxBatchRows` (413); a tensor that does not fit the signature is a 400; no answer"
+                            + " within the deadline is a 504 with `Retry-After`. Billed once per answered call."
+                            + which);
+        }
+        String tf = " (TensorFlow Serving's REST API: a TF Serving client works with this base URL, `/tfserving`).";
+        for (String v : List.of("", "/versions/{version}", "/labels/{label}")) {
+            predictOperation(
+                    paths,
+                    "/tfserving/v1/models/{name}" + v,
+                    "get",
+                    "Model status" + tf,
+                    "`{\"model_version_status\":[{\"version\",\"state\":\"AVAILABLE\",\"status\"}]}`; every"
+                            + " version without a version or label.");
+            predictOperation(
+                    paths,
+                    "/tfserving/v1/models/{name}" + v + "/metadata",
+                    "get",
+                    "Model metadata" + tf,
+                    "`{\"model_spec\",\"metadata\":{\"signature_def\":…}}` of the version.");
+            predictOperation(
+                    paths,
+                    "/tfserving/v1/models/{name}" + v + ":predict",
+                    "post",
+                    "Predict" + tf,
+                    "Row form `{\"signature_name\"?,\"instances\":[…]}` → `{\"predictions\":[…]}`, columnar"
+                            + " `{\"inputs\":…}` → `{\"outputs\":…}`; `{\"b64\":…}` for binary strings. Limits,"
+                            + " errors and billing as for the Open Inference Protocol's infer.");
+        }
 
         ObjectNode problems = paths.putObject("/problems/{slug}").putObject("get");
         problems.put("summary", "What a problem type means");
@@ -292,20 +348,54 @@ public final class OpenApiAssembler {
         responses.putObject("404").put("$ref", "#/components/responses/GatewayNotFound");
     }
 
-    private static void predictOperation(ObjectNode paths, String path, String method, String description) {
+    private static void predictOperation(
+            ObjectNode paths, String path, String method, String summary, String description) {
         ObjectNode item = paths.has(path) ? (ObjectNode) paths.get(path) : paths.putObject(path);
         ObjectNode operation = item.putObject(method);
-        operation.put("summary", description.substring(0, description.indexOf('.')));
-        operation.put("description", description);
+        // the summary is the phrase before the protocol's name in parentheses
+        operation.put("summary", summary.substring(0, summary.indexOf(" (")));
+        operation.put(
+                "description",
+                summary + " " + description + "\n\nNeeds an API key with the scope `predict`. Every error is"
+                        + " problem+json with the protocol's `error` member as well.");
         operation.put("x-required-scope", "predict");
-        operation.putArray("parameters").add(pathParameter("name"));
+        ArrayNode parameters = operation.putArray("parameters");
+        for (String name : List.of("name", "version", "label")) {
+            if (path.contains("{" + name + "}")) {
+                parameters.add(pathParameter(name));
+            }
+        }
         ArrayNode security = operation.putArray("security");
         security.addObject().putArray("apiKey");
         security.addObject().putArray("apiKeyHeader");
         ObjectNode responses = operation.putObject("responses");
+        ObjectNode ok = responses.putObject("200");
+        ok.put("description", "The protocol's answer");
+        ok.putObject("content")
+                .putObject("application/json")
+                .putObject("schema")
+                .put("type", "object");
+        boolean infer = method.equals("post");
+        if (infer) {
+            operation
+                    .putObject("requestBody")
+                    .put("required", true)
+                    .putObject("content")
+                    .putObject("application/json")
+                    .putObject("schema")
+                    .put("type", "object");
+            responses.putObject("400").put("$ref", "#/components/responses/GatewayBadRequest");
+        }
         responses.putObject("401").put("$ref", "#/components/responses/GatewayUnauthorized");
         responses.putObject("403").put("$ref", "#/components/responses/GatewayForbidden");
         responses.putObject("404").put("$ref", "#/components/responses/GatewayNotFound");
+        if (infer) {
+            responses.putObject("413").put("$ref", "#/components/responses/GatewayPayloadTooLarge");
+        }
+        responses.putObject("503").put("$ref", "#/components/responses/GatewayUnavailable");
+        if (infer) {
+            responses.putObject("504").put("$ref", "#/components/responses/GatewayDeadlineExceeded");
+        }
     }
 
     private static ObjectNode pathParameter(String name) {
@@ -364,6 +454,18 @@ public final class OpenApiAssembler {
                 false,
                 false);
         gatewayResponse(responses, "GatewayNotFound", "No such resource.", false, false);
+        gatewayResponse(
+                responses,
+                "GatewayBadRequest",
+                "The body cannot be read, or its tensors do not fit the model's signature.",
+                false,
+                false);
+        gatewayResponse(
+                responses,
+                "GatewayDeadlineExceeded",
+                "No worker answered within the prediction's deadline; nothing was billed.",
+                false,
+                true);
         gatewayResponse(responses, "GatewayPayloadTooLarge", "The body is larger than the plan allows.", false, false);
         gatewayResponse(
                 responses,

@@ -3,6 +3,7 @@ package io.aiaas.gateway.predict;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.DatabindException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
@@ -53,7 +54,8 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class OnlinePrediction {
     private static final Logger LOG = Logger.getLogger(OnlinePrediction.class);
-    private static final ObjectReader INFERENCE_REQUEST = Json.mapper().readerFor(InferenceRequest.class);
+    private static final ObjectReader INFERENCE_REQUEST =
+            Json.mapper().readerFor(InferenceRequest.class).with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     /** How the answer reaches the caller; both are called on the request's context, one of them once. */
     public interface Answer {

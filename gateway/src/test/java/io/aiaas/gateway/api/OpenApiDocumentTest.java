@@ -123,9 +123,19 @@ class OpenApiDocumentTest {
                 assertTrue(operation.path("responses").has("401"), where + " documents the gateway's 401");
             }
         }
-        JsonNode predict = doc.path("paths").path("/v2/models/{name}/infer").path("post");
-        assertTrue(predict.path("description").asText().contains("Not served yet"), predict.toString());
-        assertTrue(doc.path("paths").has("/tfserving/v1/models/{name}:predict"));
+        JsonNode predict = doc.path("paths")
+                .path("/v2/models/{name}/versions/{version}/infer")
+                .path("post");
+        assertTrue(predict.path("responses").has("504"), predict.toString());
+        assertFalse(doc.toString().contains("Not served yet"));
+        for (String path : List.of(
+                "/v2",
+                "/v2/health/ready",
+                "/v2/models/{name}/ready",
+                "/tfserving/v1/models/{name}/labels/{label}/metadata",
+                "/tfserving/v1/models/{name}:predict")) {
+            assertTrue(doc.path("paths").has(path), path);
+        }
     }
 
     @Test
