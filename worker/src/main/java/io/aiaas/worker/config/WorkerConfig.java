@@ -83,14 +83,18 @@ public interface WorkerConfig {
         int maxBatchRows();
 
         /**
-         * How long a batch may wait for more requests after its first one arrived, while it has room, when the
-         * gateway's hint says other predictions of the version were in flight as it sent the request (a lone
-         * client's requests say 1 and never wait). A burst of concurrent clients then meets in few runs even when
-         * its requests reach the worker spread over milliseconds. 0 never waits (requests that arrive during a run
-         * still meet in the next one).
+         * The longest a batch waits for more requests after its first one arrived, while it has room, when the
+         * gateway's hint says other predictions of the version were in flight as it sent the request (a lone client's
+         * requests say 1 and never wait). Within it, the batch runs as soon as requests pause for
+         * {@link #gatherIdle()}, so a burst of concurrent clients meets in few runs even when its requests reach the
+         * worker spread over milliseconds. 0 never waits (requests that arrive during a run still meet in the next).
          */
-        @WithDefault("2ms")
+        @WithDefault("10ms")
         Duration maxDelay();
+
+        /** A pause in arrivals this long ends a gathering batch early (see {@link #maxDelay()}). */
+        @WithDefault("1ms")
+        Duration gatherIdle();
 
         /**
          * Threads that run models for predictions. 1 is fastest for small models (sessions have one intra-op thread

@@ -69,6 +69,8 @@ public class OnlinePredictor {
         boolean active; // guarded by this
         boolean retired; // guarded by this: out of the map, take a new one
         ScheduledFuture<?> timer; // guarded by this
+        long gatherStart; // guarded by this: when the gathering batch's first request came (nanoTime)
+        long lastArrival; // guarded by this
 
         Queue(QueueKey key) {
             this.key = key;
@@ -84,6 +86,7 @@ public class OnlinePredictor {
     private final int maxRequests;
     private final long maxRows;
     private final long maxDelayNanos;
+    private final long gatherIdleNanos;
 
     private final ExecutorService inference;
     private final ExecutorService loader;
@@ -112,6 +115,7 @@ public class OnlinePredictor {
         this.maxRequests = Math.max(1, predict.maxBatchRequests());
         this.maxRows = Math.max(1, predict.maxBatchRows());
         this.maxDelayNanos = predict.maxDelay().toNanos();
+        this.gatherIdleNanos = predict.gatherIdle().toNanos();
         this.inference =
                 Executors.newFixedThreadPool(Math.max(1, predict.inferenceThreads()), threads("aiaas-predict"));
         this.loader = Executors.newFixedThreadPool(Math.max(1, predict.loaderThreads()), threads("aiaas-model-loader"));
@@ -193,15 +197,15 @@ public class OnlinePredictor {
             // are likely on their way. A lone client's requests say 1 and never wait.
             boolean concurrent = prediction.request().inFlight() > 1;
             queue.pending.addLast(prediction);
+            long now = System.nanoTime();
+            queue.lastArrival = now;
             if (!queue.active) {
                 queue.active = true;
                 if (concurrent && maxDelayNanos > 0 && queue.pending.size() < maxRequests) {
-                    // gather: the batch runs when the delay after its first request is up, or once it is full
-                    try {
-                        queue.timer = timers.schedule(() -> fire(queue), maxDelayNanos, TimeUnit.NANOSECONDS);
-                    } catch (RejectedExecutionException e) {
-                        dropAll(queue); // shutting down
-                    }
+                    // gather: the batch runs once requests pause for gather-idle, max-delay after its first
+                    // request at the latest, or once it is full
+                    queue.gatherStart = now;
+                    schedule(queue, Math.min(gatherIdleNanos, maxDelayNanos));
                 } else {
                     dispatch(queue);
                 }
@@ -213,9 +217,25 @@ public class OnlinePredictor {
         }
     }
 
+    private void schedule(Queue queue, long delayNanos) {
+        try {
+            queue.timer = timers.schedule(() -> fire(queue), delayNanos, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            dropAll(queue); // shutting down
+        }
+    }
+
     private void fire(Queue queue) {
         synchronized (queue) {
             queue.timer = null;
+            long now = System.nanoTime();
+            long idleUntil = queue.lastArrival + gatherIdleNanos;
+            long latest = queue.gatherStart + maxDelayNanos;
+            if (queue.pending.size() < maxRequests && now < idleUntil && now < latest) {
+                // requests are still arriving: wait for the pause, within max-delay
+                schedule(queue, Math.min(idleUntil, latest) - now);
+                return;
+            }
         }
         dispatch(queue);
     }
