@@ -278,6 +278,16 @@ public class OnlinePredictor {
                 queues.remove(queue.key, queue);
                 return;
             }
+            long now = System.nanoTime();
+            if (maxDelayNanos > 0
+                    && queue.pending.size() < maxRequests
+                    && queue.pending.peekLast().request().inFlight() > 1
+                    && now - queue.lastArrival < gatherIdleNanos) {
+                // concurrent clients still sending: let the next batch gather as a first one does
+                queue.gatherStart = now;
+                schedule(queue, queue.lastArrival + gatherIdleNanos - now);
+                return;
+            }
         }
         dispatch(queue);
     }
