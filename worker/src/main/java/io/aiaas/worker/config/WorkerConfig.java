@@ -92,8 +92,12 @@ public interface WorkerConfig {
         @WithDefault("10ms")
         Duration maxDelay();
 
-        /** A pause in arrivals this long ends a gathering batch early (see {@link #maxDelay()}). */
-        @WithDefault("1ms")
+        /**
+         * A pause in arrivals this long ends a gathering batch early (see {@link #maxDelay()}); so does the batch
+         * holding as many requests as the gateway announced in flight. Longer than the worker's fetch cadence under
+         * load, so that requests delivered by successive polls still meet.
+         */
+        @WithDefault("3ms")
         Duration gatherIdle();
 
         /**

@@ -71,6 +71,13 @@ public class OnlinePredictor {
         ScheduledFuture<?> timer; // guarded by this
         long gatherStart; // guarded by this: when the gathering batch's first request came (nanoTime)
         long lastArrival; // guarded by this
+        /** The largest in-flight hint among the pending requests: a batch this size holds every one announced. */
+        int announced; // guarded by this
+
+        /** Whether the gathering batch holds as many requests as are known to be coming, or is full. */
+        boolean complete(int maxRequests) {
+            return pending.size() >= Math.min(maxRequests, Math.max(1, announced));
+        }
 
         Queue(QueueKey key) {
             this.key = key;
@@ -197,11 +204,12 @@ public class OnlinePredictor {
             // are likely on their way. A lone client's requests say 1 and never wait.
             boolean concurrent = prediction.request().inFlight() > 1;
             queue.pending.addLast(prediction);
+            queue.announced = Math.max(queue.announced, prediction.request().inFlight());
             long now = System.nanoTime();
             queue.lastArrival = now;
             if (!queue.active) {
                 queue.active = true;
-                if (concurrent && maxDelayNanos > 0 && queue.pending.size() < maxRequests) {
+                if (concurrent && maxDelayNanos > 0 && !queue.complete(maxRequests)) {
                     // gather: the batch runs once requests pause for gather-idle, max-delay after its first
                     // request at the latest, or once it is full
                     queue.gatherStart = now;
@@ -209,7 +217,7 @@ public class OnlinePredictor {
                 } else {
                     dispatch(queue);
                 }
-            } else if (queue.timer != null && queue.pending.size() >= maxRequests && queue.timer.cancel(false)) {
+            } else if (queue.timer != null && queue.complete(maxRequests) && queue.timer.cancel(false)) {
                 queue.timer = null;
                 dispatch(queue);
             }
@@ -231,7 +239,7 @@ public class OnlinePredictor {
             long now = System.nanoTime();
             long idleUntil = queue.lastArrival + gatherIdleNanos;
             long latest = queue.gatherStart + maxDelayNanos;
-            if (queue.pending.size() < maxRequests && now < idleUntil && now < latest) {
+            if (!queue.complete(maxRequests) && now < idleUntil && now < latest) {
                 // requests are still arriving: wait for the pause, within max-delay
                 schedule(queue, Math.min(idleUntil, latest) - now);
                 return;
@@ -260,6 +268,10 @@ public class OnlinePredictor {
             List<PendingPrediction> batch;
             synchronized (queue) {
                 batch = PredictionBatcher.take(queue.pending, PendingPrediction::request, maxRequests, maxRows);
+                queue.announced = 0;
+                for (PendingPrediction left : queue.pending) {
+                    queue.announced = Math.max(queue.announced, left.request().inFlight());
+                }
             }
             run(lease.model(), key, live(batch));
         } catch (RuntimeException e) {
@@ -280,7 +292,7 @@ public class OnlinePredictor {
             }
             long now = System.nanoTime();
             if (maxDelayNanos > 0
-                    && queue.pending.size() < maxRequests
+                    && !queue.complete(maxRequests)
                     && queue.pending.peekLast().request().inFlight() > 1
                     && now - queue.lastArrival < gatherIdleNanos) {
                 // concurrent clients still sending: let the next batch gather as a first one does
