@@ -89,7 +89,7 @@ public interface WorkerConfig {
          * {@link #gatherIdle()}, so a burst of concurrent clients meets in few runs even when its requests reach the
          * worker spread over milliseconds. 0 never waits (requests that arrive during a run still meet in the next).
          */
-        @WithDefault("10ms")
+        @WithDefault("0ms")
         Duration maxDelay();
 
         /**
