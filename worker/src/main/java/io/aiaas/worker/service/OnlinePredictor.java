@@ -264,8 +264,8 @@ public class OnlinePredictor {
             awaitLoad(queue);
             return;
         }
+        List<PendingPrediction> batch = List.of();
         try (lease) {
-            List<PendingPrediction> batch;
             synchronized (queue) {
                 batch = PredictionBatcher.take(queue.pending, PendingPrediction::request, maxRequests, maxRows);
                 queue.announced = 0;
@@ -274,8 +274,10 @@ public class OnlinePredictor {
                 }
             }
             run(lease.model(), key, live(batch));
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             LOG.errorf(e, "online predictions for %s failed", key.model());
+            // whatever the failure left unanswered is answered, so nothing waits for its deadline in vain
+            batch.forEach(p -> fail(p, 503, "The model could not be run; try again."));
         } finally {
             next(queue);
         }
@@ -309,11 +311,11 @@ public class OnlinePredictor {
         long now = System.currentTimeMillis();
         List<PendingPrediction> live = new ArrayList<>(batch.size());
         for (PendingPrediction prediction : batch) {
-            if (prediction.expired(now)) {
+            if (!prediction.expired(now)) {
+                live.add(prediction);
+            } else if (prediction.settle()) {
                 queued.decrementAndGet();
                 metrics.predictExpired();
-            } else {
-                live.add(prediction);
             }
         }
         return live;
@@ -407,8 +409,10 @@ public class OnlinePredictor {
         for (PredictRequest request : run.requests()) {
             PendingPrediction prediction = byRequest.get(request);
             if (prediction.expired(now)) {
-                queued.decrementAndGet();
-                metrics.predictExpired();
+                if (prediction.settle()) {
+                    queued.decrementAndGet();
+                    metrics.predictExpired();
+                }
                 continue;
             }
             execute(model, key, PredictionBatcher.alone(request), byRequest);
@@ -459,11 +463,12 @@ public class OnlinePredictor {
         } catch (ModelServiceUnavailableException e) {
             status = 503;
             detail = "The model version cannot be loaded now; try again.";
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             LOG.warnf("loading %s/%d for predictions failed: %s", modelId, version, e.toString());
             status = 503;
             detail = "The model version cannot be loaded now; try again.";
         }
+        // always: the queues waiting for this load must not wait for ever
         loaded(PredictRequest.partitionKey(modelId, version), status, detail);
     }
 
@@ -494,7 +499,11 @@ public class OnlinePredictor {
 
     private void dropAll(Queue queue) {
         synchronized (queue) {
-            queued.addAndGet(-queue.pending.size());
+            for (PendingPrediction prediction : queue.pending) {
+                if (prediction.settle()) {
+                    queued.decrementAndGet();
+                }
+            }
             queue.pending.clear();
             queue.active = false;
             queue.retired = true;
@@ -523,6 +532,9 @@ public class OnlinePredictor {
     }
 
     private void reply(PendingPrediction prediction, PredictReply reply) {
+        if (!prediction.settle()) {
+            return;
+        }
         queued.decrementAndGet();
         try {
             sink.reply(prediction, reply);

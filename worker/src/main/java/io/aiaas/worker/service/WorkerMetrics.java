@@ -17,6 +17,8 @@ public class WorkerMetrics {
     private final DistributionSummary predictBatch;
     private final Timer predictLatency;
     private final Counter predictExpired;
+    /** By status: a reply is on the hot path, a registry look-up per reply is not needed. */
+    private final java.util.Map<Integer, Counter> predictReplies = new java.util.concurrent.ConcurrentHashMap<>();
 
     public WorkerMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -49,10 +51,11 @@ public class WorkerMetrics {
     /** A reply to an online prediction was handed to Kafka, {@code nanos} after its request was taken in. */
     public void predictReplied(int status, long nanos) {
         predictLatency.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
-        Counter.builder("aiaas.worker.predict.replies")
-                .description("Replies to online predictions, by status")
-                .tag("status", Integer.toString(status))
-                .register(registry)
+        predictReplies
+                .computeIfAbsent(status, s -> Counter.builder("aiaas.worker.predict.replies")
+                        .description("Replies to online predictions, by status")
+                        .tag("status", Integer.toString(s))
+                        .register(registry))
                 .increment();
     }
 
