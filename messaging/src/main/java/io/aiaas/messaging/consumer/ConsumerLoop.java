@@ -127,6 +127,7 @@ public final class ConsumerLoop<T> implements AutoCloseable {
     private volatile int consecutiveFailures;
     /** A batch the handler failed on waits to be read again. */
     private volatile boolean batchFailed;
+
     private volatile long restarts;
 
     private ConsumerLoop(Builder<T> b) {
