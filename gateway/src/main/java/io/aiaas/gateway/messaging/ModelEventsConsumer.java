@@ -8,6 +8,8 @@ import io.aiaas.messaging.Backoff;
 import io.aiaas.messaging.KafkaSettings;
 import io.aiaas.messaging.consumer.ConsumerLoop;
 import io.aiaas.messaging.consumer.RecordDecoder;
+import io.aiaas.messaging.topic.PlatformTopics;
+import io.aiaas.messaging.topic.TopicDeclarations;
 import io.aiaas.messaging.trace.KafkaTracing;
 import io.opentelemetry.api.OpenTelemetry;
 import io.quarkus.runtime.ShutdownEvent;
@@ -15,6 +17,7 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
@@ -23,13 +26,14 @@ import org.jboss.logging.Logger;
  * Every gateway replica reads every partition of {@code aiaas.model-events.v1} (the messaging module's broadcast
  * consumer) and drops the serving metadata a model, version or alias change makes stale ({@link ServingModels}). A
  * (re)assignment — the consumer's start, or its restart after a failure — drops the whole cache, since events may have
- * been missed meanwhile. Topics are declared by {@link PredictionExchange}; this loop waits for them by itself.
+ * been missed meanwhile.
  */
 @Singleton
 public class ModelEventsConsumer {
     private static final Logger LOG = Logger.getLogger(ModelEventsConsumer.class);
 
     private final boolean enabled;
+    private final KafkaSettings settings;
     private final ConsumerLoop<ModelEvent> loop;
 
     public ModelEventsConsumer(
@@ -38,11 +42,10 @@ public class ModelEventsConsumer {
             OpenTelemetry telemetry,
             @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
         this.enabled = config.predict().enabled();
+        this.settings = new KafkaSettings(bootstrapServers);
         this.loop = ConsumerLoop.<ModelEvent>builder(
-                        "model-events",
-                        new KafkaSettings(bootstrapServers),
-                        RecordDecoder.json(ModelEvent.class),
-                        batch -> batch.values().forEach(models::changed))
+                        "model-events", settings, RecordDecoder.json(ModelEvent.class), batch -> batch.values()
+                                .forEach(models::changed))
                 .topics(Topics.MODEL_EVENTS)
                 .broadcast()
                 .onAssignment(partitions -> models.forgetAll())
@@ -57,7 +60,19 @@ public class ModelEventsConsumer {
             LOG.info("model events are not read (aiaas.gateway.predict.enabled=false)");
             return;
         }
-        loop.start();
+        // Declared first (idempotent; model-service declares it too), off the start-up thread: the loop would fail on a
+        // missing topic until then.
+        Thread declare = new Thread(
+                () -> {
+                    TopicDeclarations.declareAtStartup(
+                            settings,
+                            List.of(PlatformTopics.MODEL_EVENTS),
+                            new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30)));
+                    loop.start();
+                },
+                "aiaas-model-events-start");
+        declare.setDaemon(true);
+        declare.start();
     }
 
     void stop(@Observes ShutdownEvent event) {

@@ -288,11 +288,7 @@ public class PredictionExchange {
         // Declared here too (idempotent), so a gateway started first does not wait for another service to do it.
         TopicDeclarations.declareAtStartup(
                 settings,
-                List.of(
-                        PlatformTopics.PREDICT_REQUESTS,
-                        PlatformTopics.PREDICT_REPLIES,
-                        PlatformTopics.USAGE,
-                        PlatformTopics.MODEL_EVENTS),
+                List.of(PlatformTopics.PREDICT_REQUESTS, PlatformTopics.PREDICT_REPLIES, PlatformTopics.USAGE),
                 new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30)));
         while (!stopping) {
             try {

@@ -20,6 +20,7 @@ import io.aiaas.common.oip.Signature;
 import io.aiaas.common.oip.SignatureInputs;
 import io.aiaas.common.oip.TensorSpec;
 import io.aiaas.common.plan.PlanLimits;
+import io.aiaas.common.predict.OutputTensor;
 import io.aiaas.common.predict.PredictReply;
 import io.aiaas.common.predict.PredictRequest;
 import io.aiaas.common.predict.ServingModel;
@@ -67,7 +68,7 @@ public class OnlinePrediction {
     /** The reply's body, written off the event loop once the reply is in hand. */
     @FunctionalInterface
     private interface Renderer {
-        byte[] render(List<io.aiaas.common.predict.OutputTensor> outputs);
+        byte[] render(List<OutputTensor> outputs);
     }
 
     private final PredictionExchange exchange;
@@ -378,7 +379,7 @@ public class OnlinePrediction {
 
         /** A worker's refusal, as the caller sees it. */
         private ApiException refusal(PredictReply reply) {
-            String detail = reply.detail() == null ? null : reply.detail();
+            String detail = reply.detail();
             return switch (reply.status()) {
                 case 400 -> ApiException.badRequest(detail != null ? detail : "The model refused the input.");
                 case 404 -> ApiException.notFound(
