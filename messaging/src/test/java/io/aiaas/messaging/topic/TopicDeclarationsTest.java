@@ -93,7 +93,12 @@ class TopicDeclarationsTest {
 
     @Test
     void everyPlatformTopicIsDeclaredWithTheRecordSizeItCarries() {
-        assertEquals(6, PlatformTopics.ALL.size());
+        assertEquals(9, PlatformTopics.ALL.size());
+        // an online prediction's inputs and outputs travel inside its records, bounded by maxRequestBytes
+        assertEquals(KafkaSettings.MAX_RECORD_BYTES, PlatformTopics.PREDICT_REQUESTS.maxMessageBytes());
+        assertEquals(KafkaSettings.MAX_RECORD_BYTES, PlatformTopics.PREDICT_REPLIES.maxMessageBytes());
+        assertEquals(java.time.Duration.ofMinutes(10), PlatformTopics.PREDICT_REQUESTS.retention());
+        assertEquals(3, PlatformTopics.MODEL_EVENTS.partitions());
         assertEquals(3, PlatformTopics.JOB_CONTROL.partitions());
         assertEquals(java.time.Duration.ofHours(1), PlatformTopics.JOB_CONTROL.retention());
         assertEquals(java.time.Duration.ofDays(7), PlatformTopics.JOB_DEAD_LETTERS.retention());
