@@ -317,7 +317,8 @@ class JobRefusalTest extends ApiTestSupport {
         try (Connection c = dataSource.getConnection();
                 PreparedStatement s = c.prepareStatement("SELECT (SELECT count(*) FROM job WHERE tenant_id = ?),"
                         + " (SELECT count(*) FROM job_event e JOIN job j ON j.id = e.job_id WHERE j.tenant_id = ?),"
-                        // the set-up's model events leave the outbox as the relay publishes them: not the jobs' business
+                        // the set-up's model events leave the outbox as the relay publishes them: not the jobs'
+                        // business
                         + " (SELECT count(*) FROM outbox WHERE payload LIKE '%' || ? || '%' AND topic <> ?)")) {
             s.setString(1, tenant);
             s.setString(2, tenant);
