@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
 import org.tensorflow.Result;
 import org.tensorflow.SessionFunction;
 import org.tensorflow.Tensor;
@@ -44,29 +45,12 @@ public class InferenceEngine {
         List<String> wanted = wantedOutputs(signatureName, signature, request);
         long examples = inputs.get(0).batchSize();
 
-        Map<String, Tensor> feeds = new LinkedHashMap<>();
         try {
-            for (InputTensor input : inputs) {
-                feeds.put(input.name(), TensorCodec.toTensor(input));
-            }
-            SessionFunction function = model.bundle().function(signatureName);
-            long start = System.nanoTime();
-            try (Result result = function.call(feeds)) {
-                long nanos = System.nanoTime() - start;
-                metrics.inferenceTimer().record(nanos, TimeUnit.NANOSECONDS);
-                List<ResponseOutput> outputs = new ArrayList<>(wanted.size());
-                for (String name : wanted) {
-                    Tensor tensor = result.get(name)
-                            .orElseThrow(() -> new IllegalStateException("the model returned no output " + name));
-                    outputs.add(TensorCodec.toOutput(name, tensor));
-                }
-                long millis = (nanos + 999_999) / 1_000_000;
-                return new Prediction(signatureName, outputs, millis, examples);
-            }
+            Run<ResponseOutput> run = call(model, signatureName, inputs, wanted, TensorCodec::toOutput);
+            long millis = (run.nanos() + 999_999) / 1_000_000;
+            return new Prediction(signatureName, run.outputs(), millis, examples);
         } catch (TFInvalidArgumentException | TFOutOfRangeException e) {
             throw InvalidInputException.mismatch("The model refused the input: " + firstLine(e.getMessage()));
-        } finally {
-            feeds.values().forEach(Tensor::close);
         }
     }
 
@@ -86,6 +70,19 @@ public class InferenceEngine {
                         .map(TensorSpec::name)
                         .toList()
                 : outputs;
+        Run<OutputTensor> run = call(model, signatureName, inputs, wanted, TensorCodec::toOutputTensor);
+        return new TensorRun(run.outputs(), run.nanos());
+    }
+
+    private record Run<T>(List<T> outputs, long nanos) {}
+
+    /** The one TensorFlow call of both paths: feeds made and closed here, each wanted output converted. */
+    private <T> Run<T> call(
+            LoadedModel model,
+            String signatureName,
+            List<InputTensor> inputs,
+            List<String> wanted,
+            BiFunction<String, Tensor, T> convert) {
         Map<String, Tensor> feeds = new LinkedHashMap<>();
         try {
             for (InputTensor input : inputs) {
@@ -96,13 +93,13 @@ public class InferenceEngine {
             try (Result result = function.call(feeds)) {
                 long nanos = System.nanoTime() - start;
                 metrics.inferenceTimer().record(nanos, TimeUnit.NANOSECONDS);
-                List<OutputTensor> out = new ArrayList<>(wanted.size());
+                List<T> out = new ArrayList<>(wanted.size());
                 for (String name : wanted) {
                     Tensor tensor = result.get(name)
                             .orElseThrow(() -> new IllegalStateException("the model returned no output " + name));
-                    out.add(TensorCodec.toOutputTensor(name, tensor));
+                    out.add(convert.apply(name, tensor));
                 }
-                return new TensorRun(out, nanos);
+                return new Run<>(out, nanos);
             }
         } finally {
             feeds.values().forEach(Tensor::close);
