@@ -7,6 +7,7 @@ import io.aiaas.common.plan.PlanLimits;
 import io.aiaas.gateway.auth.ApiKeyRefused;
 import io.aiaas.gateway.auth.Caller;
 import io.aiaas.gateway.config.GatewayConfig;
+import io.aiaas.gateway.limits.RequestRateLimiter;
 import io.aiaas.gateway.proxy.GatewayRequest;
 import io.aiaas.gateway.proxy.ProblemResponses;
 import io.aiaas.gateway.proxy.PublicPath;
@@ -23,12 +24,14 @@ import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.net.ConnectException;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.BiConsumer;
 import org.jboss.logging.Logger;
@@ -57,17 +60,27 @@ public class PublicApiRoute {
 
     private static final String CHALLENGE = "Bearer realm=\"aiaas\"";
 
+    static final String RATE_LIMIT_POLICY = "RateLimit-Policy";
+    static final String RATE_LIMIT = "RateLimit";
+
     private final RouteTable routes;
     private final ServiceProxy proxy;
     private final PredictionApi prediction;
+    private final RequestRateLimiter rateLimiter;
     private final long ceiling;
     private final Duration adminAuthenticationTimeout;
     private final int retryAfterSeconds;
 
-    public PublicApiRoute(RouteTable routes, ServiceProxy proxy, PredictionApi prediction, GatewayConfig config) {
+    public PublicApiRoute(
+            RouteTable routes,
+            ServiceProxy proxy,
+            PredictionApi prediction,
+            RequestRateLimiter rateLimiter,
+            GatewayConfig config) {
         this.routes = routes;
         this.proxy = proxy;
         this.prediction = prediction;
+        this.rateLimiter = rateLimiter;
         this.ceiling = config.limits().maxBodySize().asLongValue();
         this.adminAuthenticationTimeout = config.timeouts().adminAuthentication();
         this.retryAfterSeconds = config.retryAfterSeconds();
@@ -136,8 +149,60 @@ public class PublicApiRoute {
     }
 
     private void authenticated(RoutingContext rc, Route.Access access, SecurityIdentity identity, boolean hasBody) {
+        Caller caller;
         try {
-            Caller caller = access == Route.Access.TENANT ? tenant(identity) : administrator(identity);
+            caller = access == Route.Access.TENANT ? tenant(identity) : administrator(identity);
+        } catch (ApiException e) {
+            ProblemResponses.send(rc, e);
+            return;
+        }
+        if (caller instanceof Caller.Tenant tenant && tenant.plan() != null && rateLimiter.enabled()) {
+            // Every tenant call counts, whatever it asks for (CONTRACT: requestsPerSecond covers every tenant call).
+            CompletableFuture<RequestRateLimiter.Admission> admission =
+                    rateLimiter.admit(tenant.tenantId(), tenant.plan()).toCompletableFuture();
+            if (admission.isDone() && !admission.isCompletedExceptionally()) {
+                limited(rc, caller, admission.join(), hasBody);
+                return;
+            }
+            Context context = Vertx.currentContext();
+            admission.whenComplete((answer, failure) -> onContext(context, () -> {
+                if (failure != null) {
+                    Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                            ? failure.getCause()
+                            : failure;
+                    RequestRateLimiter.Admission unknown = RequestRateLimiter.unknown(tenant.plan(), retryAfterSeconds);
+                    rc.response().putHeader(RATE_LIMIT_POLICY, unknown.policyHeader());
+                    rc.response().putHeader(RATE_LIMIT, unknown.header());
+                    ProblemResponses.send(
+                            rc,
+                            cause instanceof ApiException api
+                                    ? api
+                                    : ApiException.unavailable(
+                                            "Rate limits cannot be checked right now; try again shortly.",
+                                            retryAfterSeconds));
+                } else {
+                    limited(rc, caller, answer, hasBody);
+                }
+            }));
+            return;
+        }
+        admitted(rc, caller, hasBody);
+    }
+
+    /** Every tenant response carries the plan's RateLimit headers, a refusal included. */
+    private void limited(RoutingContext rc, Caller caller, RequestRateLimiter.Admission admission, boolean hasBody) {
+        HttpServerResponse out = rc.response();
+        out.putHeader(RATE_LIMIT_POLICY, admission.policyHeader());
+        out.putHeader(RATE_LIMIT, admission.header());
+        if (!admission.admitted()) {
+            ProblemResponses.send(rc, admission.refusal());
+            return;
+        }
+        admitted(rc, caller, hasBody);
+    }
+
+    private void admitted(RoutingContext rc, Caller caller, boolean hasBody) {
+        try {
             HttpServerRequest in = rc.request();
             Route route = routes.resolve(in.method().name(), in.path())
                     .orElseThrow(() -> ApiException.notFound("No such resource."));

@@ -39,6 +39,8 @@ public interface GatewayConfig {
 
     Rates rates();
 
+    RateLimit rateLimit();
+
     /** Seconds a client is told to wait ({@code Retry-After}) when a service behind the gateway is down. */
     @WithDefault("2")
     int retryAfterSeconds();
@@ -96,6 +98,31 @@ public interface GatewayConfig {
             @WithDefault("3s")
             Duration timeout();
         }
+    }
+
+    /**
+     * Tenants' {@code requestsPerSecond} and {@code burst}, exact across replicas: slices of each bucket are leased
+     * from tenant-service, which owns them.
+     */
+    interface RateLimit {
+        /** Whether tenant calls are rate-limited at all (off only to measure what the checks cost). */
+        @WithDefault("true")
+        boolean enabled();
+
+        /**
+         * How much of the rate one lease asks for beyond the requests waiting: larger slices mean fewer calls to the
+         * owner, smaller ones leave less unspent on a replica when several share a tenant.
+         */
+        @WithDefault("50ms")
+        Duration slice();
+
+        /** How much earlier than at the owner a lease ends here, so that what is left goes back while it counts. */
+        @WithDefault("100ms")
+        Duration leaseMargin();
+
+        /** The longest wait for the owner; past it the call is refused with 503 rather than admitted blind. */
+        @WithDefault("1s")
+        Duration ownerTimeout();
     }
 
     /** Compute units per second of compute, by device, billed for online predictions (the workers' defaults). */

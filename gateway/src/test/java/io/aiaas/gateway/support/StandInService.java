@@ -63,6 +63,15 @@ public class StandInService {
     private final String name;
     private final InternalTokenVerifier verifier;
     private final ConcurrentLinkedDeque<Received> received = new ConcurrentLinkedDeque<>();
+
+    /**
+     * The gateway's rate-limit leases (tenant-service's owner of request buckets): kept apart from {@link #received},
+     * and answered by {@link #answerLeasesWith}, so tests of other calls see only those.
+     */
+    public static final String LEASE_PATH = "/internal/v1/rate-limits/lease";
+
+    private final ConcurrentLinkedDeque<Received> leases = new ConcurrentLinkedDeque<>();
+    private volatile Answer leaseAnswer = StandInService::grantEverything;
     private final AtomicLong bytesSeen = new AtomicLong();
     private volatile Answer answer = StandInService::echo;
     private volatile long pauseAfterBytes = -1;
@@ -108,6 +117,29 @@ public class StandInService {
         return "http://127.0.0.1:" + port;
     }
 
+    public void answerLeasesWith(Answer answer) {
+        this.leaseAnswer = answer;
+    }
+
+    /** The rate-limit leases asked since the last reset. */
+    public List<Received> leases() {
+        return List.copyOf(leases);
+    }
+
+    /** An owner without limits: every lease gets what it asks for, for a minute (tests run slowly on a busy machine). */
+    public static void grantEverything(Received r, HttpExchange exchange) throws IOException {
+        long want = io.aiaas.common.json.Json.mapper()
+                .readTree(r.bodyPrefix())
+                .path("want")
+                .asLong();
+        respond(
+                exchange,
+                200,
+                "application/json",
+                "{\"epoch\":\"rle_standIn\",\"granted\":" + want
+                        + ",\"available\":1000,\"retryAfterMillis\":0,\"leaseMillis\":60000}");
+    }
+
     public void answerWith(Answer answer) {
         this.answer = answer;
     }
@@ -121,7 +153,9 @@ public class StandInService {
     public void reset() {
         pauseAfterBytes = -1;
         received.clear();
+        leases.clear();
         answer = StandInService::echo;
+        leaseAnswer = StandInService::grantEverything;
         bytesSeen.set(0);
     }
 
@@ -179,12 +213,13 @@ public class StandInService {
                     HexFormat.of().formatHex(sha.digest()),
                     prefix,
                     token);
-            received.add(r);
+            boolean lease = r.path().equals(LEASE_PATH);
+            (lease ? leases : received).add(r);
             if (token.isEmpty() && !r.path().startsWith("/q/")) {
                 respond(exchange, 401, "application/problem+json", "{\"status\":401,\"title\":\"Unauthorized\"}");
                 return;
             }
-            answer.answer(r, exchange);
+            (lease ? leaseAnswer : answer).answer(r, exchange);
         }
     }
 

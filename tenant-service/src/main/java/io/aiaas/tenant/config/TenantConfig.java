@@ -17,6 +17,8 @@ public interface TenantConfig {
 
     Outbox outbox();
 
+    RateLimit rateLimit();
+
     interface Auth {
         /**
          * The JWKS file with the public keys of internal-token issuers (gateway, workers), as
@@ -94,5 +96,15 @@ public interface TenantConfig {
         /** {@code lastUsedAt} is written at most this often per key, so verification stays a read. */
         @WithDefault("60s")
         Duration lastUsedResolution();
+    }
+
+    /** The request buckets this service owns for every gateway replica ({@code RateLimitOwner}). */
+    interface RateLimit {
+        /**
+         * How long a replica may spend a slice it leased; until then the slice counts against the bucket. Shorter
+         * strands fewer unspent tokens on a replica that dies; longer lets a replica spend a slice with fewer calls.
+         */
+        @WithDefault("500ms")
+        Duration lease();
     }
 }
