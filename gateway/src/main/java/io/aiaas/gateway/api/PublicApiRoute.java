@@ -40,8 +40,8 @@ import org.jboss.logging.Logger;
  * loop: checks the path, authenticates the caller (API keys through {@code ApiKeyAuthenticationMechanism},
  * administrators through quarkus-oidc), checks the route's scope and the plan's body limit, and hands the call to
  * {@link ServiceProxy}, or for the prediction protocols to {@link PredictionApi}. Every refusal is problem+json.
- * Every 401 is counted against the caller's address, and an address with too many is throttled before authentication
- * ({@link FailedAuthThrottle}).
+ * Every 401 to presented credentials counts against the caller's address; an address with too many is throttled
+ * before authentication ({@link FailedAuthThrottle}).
  */
 @ApplicationScoped
 public class PublicApiRoute {
