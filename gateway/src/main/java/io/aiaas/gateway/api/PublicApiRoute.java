@@ -6,6 +6,7 @@ import io.aiaas.common.error.ProblemType;
 import io.aiaas.common.plan.PlanLimits;
 import io.aiaas.gateway.auth.ApiKeyRefused;
 import io.aiaas.gateway.auth.Caller;
+import io.aiaas.gateway.auth.FailedAuthThrottle;
 import io.aiaas.gateway.config.GatewayConfig;
 import io.aiaas.gateway.limits.RequestRateLimiter;
 import io.aiaas.gateway.proxy.GatewayRequest;
@@ -25,6 +26,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -41,6 +43,8 @@ import org.jboss.logging.Logger;
  * loop: checks the path, authenticates the caller (API keys through {@code ApiKeyAuthenticationMechanism},
  * administrators through quarkus-oidc), checks the route's scope and the plan's body limit, and hands the call to
  * {@link ServiceProxy}, or for the prediction protocols to {@link PredictionApi}. Every refusal is problem+json.
+ * Every 401 to presented credentials counts against the caller's address; an address with too many is throttled
+ * before authentication ({@link FailedAuthThrottle}).
  */
 @ApplicationScoped
 public class PublicApiRoute {
@@ -67,6 +71,7 @@ public class PublicApiRoute {
     private final ServiceProxy proxy;
     private final PredictionApi prediction;
     private final RequestRateLimiter rateLimiter;
+    private final FailedAuthThrottle throttle;
     private final long ceiling;
     private final Duration adminAuthenticationTimeout;
     private final int retryAfterSeconds;
@@ -76,11 +81,13 @@ public class PublicApiRoute {
             ServiceProxy proxy,
             PredictionApi prediction,
             RequestRateLimiter rateLimiter,
+            FailedAuthThrottle throttle,
             GatewayConfig config) {
         this.routes = routes;
         this.proxy = proxy;
         this.prediction = prediction;
         this.rateLimiter = rateLimiter;
+        this.throttle = throttle;
         this.ceiling = config.limits().maxBodySize().asLongValue();
         this.adminAuthenticationTimeout = config.timeouts().adminAuthentication();
         this.retryAfterSeconds = config.retryAfterSeconds();
@@ -127,6 +134,14 @@ public class PublicApiRoute {
             return;
         }
         GatewayRequest.access(rc, access);
+        if (throttle.enabled()) {
+            // Before any look-up or token check: sparing those is the point.
+            ApiException throttled = throttle.refusal(sourceAddress(in), in.headers());
+            if (throttled != null) {
+                ProblemResponses.send(rc, throttled);
+                return;
+            }
+        }
         rc.put(QuarkusHttpUser.AUTH_FAILURE_HANDLER, ANSWERED_BY_ROUTE);
         Uni<SecurityIdentity> identity = QuarkusHttpUser.getSecurityIdentity(rc, null);
         if (access == Route.Access.ADMINISTRATOR) {
@@ -204,6 +219,10 @@ public class PublicApiRoute {
     private void admitted(RoutingContext rc, Caller caller, boolean hasBody) {
         try {
             HttpServerRequest in = rc.request();
+            if (access == Route.Access.ADMINISTRATOR && throttle.enabled()) {
+                throttle.verified(identity, in.headers());
+            }
+            Caller caller = access == Route.Access.TENANT ? tenant(identity) : administrator(identity);
             Route route = routes.resolve(in.method().name(), in.path())
                     .orElseThrow(() -> ApiException.notFound("No such resource."));
             if (caller instanceof Caller.Tenant tenant && route.scope() != null && !tenant.hasScope(route.scope())) {
@@ -216,7 +235,7 @@ public class PublicApiRoute {
             }
             proxy.forward(rc, route, caller, hasBody, limit);
         } catch (ApiException e) {
-            ProblemResponses.send(rc, e);
+            refuse(rc, e);
         } catch (RuntimeException e) {
             LOG.errorf(e, "request %s failed", GatewayRequest.requestId(rc));
             ProblemResponses.send(rc, ProblemType.INTERNAL, "The request could not be completed.");
@@ -280,9 +299,9 @@ public class PublicApiRoute {
             cause = cause.getCause();
         }
         if (cause instanceof ApiException api) {
-            ProblemResponses.send(rc, api.type() == ProblemType.UNAUTHORIZED ? challenged(api) : api);
+            refuse(rc, api.type() == ProblemType.UNAUTHORIZED ? challenged(api) : api);
         } else if (cause instanceof ApiKeyRefused refusal) {
-            ProblemResponses.send(rc, unauthorized(refusal.getMessage()));
+            refuse(rc, unauthorized(refusal.getMessage()));
         } else if (access == Route.Access.ADMINISTRATOR && identityProviderDown(cause)) {
             LOG.warnf(
                     "request %s: the identity provider cannot be reached: %s",
@@ -295,8 +314,25 @@ public class PublicApiRoute {
         } else {
             // quarkus-oidc's reasons may name keys or claims: the caller learns only that the token is not valid.
             LOG.debugf("request %s: token refused: %s", GatewayRequest.requestId(rc), cause);
-            ProblemResponses.send(rc, unauthorized("The access token is invalid or expired."));
+            refuse(rc, unauthorized("The access token is invalid or expired."));
         }
+    }
+
+    /** Sends a refusal; a 401 counts as a failed authentication of the caller's address. */
+    private void refuse(RoutingContext rc, ApiException e) {
+        if (e.type() == ProblemType.UNAUTHORIZED && throttle.enabled()) {
+            throttle.failed(sourceAddress(rc.request()), rc.request().headers());
+        }
+        ProblemResponses.send(rc, e);
+    }
+
+    /**
+     * The connection's remote address. With {@code quarkus.http.proxy.proxy-address-forwarding} on, Quarkus has
+     * already put the forwarded client address here, so trusting proxies is its configuration's decision alone.
+     */
+    private static String sourceAddress(HttpServerRequest in) {
+        SocketAddress remote = in.remoteAddress();
+        return remote == null ? null : remote.hostAddress();
     }
 
     private static boolean identityProviderDown(Throwable e) {

@@ -112,6 +112,19 @@ public class KeyVerificationCache {
         return live.get(keyHash, (hash, executor) -> load(hash, requestId));
     }
 
+    /**
+     * Whether a verification of this key hash is in hand and says live and unexpired: no look-up, no waiting. What
+     * {@link FailedAuthThrottle} calls a key known valid; {@link #verify} still decides what the request gets.
+     */
+    public boolean holdsValid(String keyHash, Instant now) {
+        CompletableFuture<VerifiedKey> cached = live.getIfPresent(keyHash);
+        if (cached == null || !cached.isDone() || cached.isCompletedExceptionally()) {
+            return false;
+        }
+        VerifiedKey key = cached.getNow(null);
+        return key != null && !key.verification().expiredAt(now);
+    }
+
     private boolean usable(VerifiedKey key) {
         return nanoClock.getAsLong() - key.loadedAtNanos() < fallbackTtlNanos || watermarks.fresh();
     }

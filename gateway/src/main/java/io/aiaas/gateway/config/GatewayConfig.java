@@ -23,6 +23,8 @@ public interface GatewayConfig {
 
     KeyCache keyCache();
 
+    AuthThrottle authThrottle();
+
     KeyVerification keyVerification();
 
     Timeouts timeouts();
@@ -191,6 +193,35 @@ public interface GatewayConfig {
          */
         @WithDefault("60s")
         Duration refreshAfter();
+    }
+
+    /**
+     * Throttling of repeated failed authentication per source address (CONTRACT, Limits), in this replica's memory.
+     * The address is the connection's peer as Quarkus reports it: {@code X-Forwarded-For} and {@code Forwarded} count
+     * only where {@code quarkus.http.proxy.*} says to trust them.
+     */
+    interface AuthThrottle {
+        /** Whether failed authentications are counted and an address over {@code max-failures} is throttled. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /**
+         * Failed authentications (401 to a request that presented credentials) one address may have in a window; from
+         * then on until the window ends its requests with credentials not already known valid get 429.
+         */
+        @WithDefault("20")
+        int maxFailures();
+
+        /** The window, begun by an address's first failure; {@code Retry-After} counts the seconds left of it. */
+        @WithDefault("60s")
+        Duration window();
+
+        /**
+         * Addresses counted at most, so many attacking addresses cost bounded memory; beyond it the least valuable
+         * are forgotten (a forgotten address starts again from no failures).
+         */
+        @WithDefault("100000")
+        long maxAddresses();
     }
 
     /** The call to tenant-service's {@code POST /internal/v1/api-keys/verify}. */

@@ -142,6 +142,7 @@ public final class OpenApiAssembler {
                 operation.has("responses") ? (ObjectNode) operation.get("responses") : operation.putObject("responses");
         addResponse(responses, "401", "GatewayUnauthorized");
         addResponse(responses, "403", "GatewayForbidden");
+        addResponse(responses, "429", "GatewayTooManyFailedAuthentications");
         if (operation.has("requestBody")) {
             addResponse(responses, "413", "GatewayPayloadTooLarge");
         }
@@ -389,6 +390,7 @@ public final class OpenApiAssembler {
         responses.putObject("401").put("$ref", "#/components/responses/GatewayUnauthorized");
         responses.putObject("403").put("$ref", "#/components/responses/GatewayForbidden");
         responses.putObject("404").put("$ref", "#/components/responses/GatewayNotFound");
+        responses.putObject("429").put("$ref", "#/components/responses/GatewayTooManyFailedAuthentications");
         if (infer) {
             responses.putObject("413").put("$ref", "#/components/responses/GatewayPayloadTooLarge");
         }
@@ -454,6 +456,13 @@ public final class OpenApiAssembler {
                 false,
                 false);
         gatewayResponse(responses, "GatewayNotFound", "No such resource.", false, false);
+        gatewayResponse(
+                responses,
+                "GatewayTooManyFailedAuthentications",
+                "Too many failed authentications from this address: credentials not already known valid are refused"
+                        + " until Retry-After seconds have passed (problem type quota-exceeded).",
+                false,
+                true);
         gatewayResponse(
                 responses,
                 "GatewayBadRequest",

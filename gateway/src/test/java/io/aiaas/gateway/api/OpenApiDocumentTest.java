@@ -121,6 +121,7 @@ class OpenApiDocumentTest {
                     assertTrue(operation.path("description").asText().contains("`" + route.scope() + "`"), where);
                 }
                 assertTrue(operation.path("responses").has("401"), where + " documents the gateway's 401");
+                assertTrue(operation.path("responses").has("429"), where + " documents the failed-auth throttle");
             }
         }
         JsonNode predict = doc.path("paths")
