@@ -21,6 +21,8 @@ import java.util.regex.Pattern;
  */
 public record IdempotentRequest(String scope, String key, String fingerprint) {
     public static final String HEADER = "Idempotency-Key";
+    /** The scope of administrators' keys: they share one set, apart from every tenant's (tenant ids are {@code ten_…}). */
+    public static final String PLATFORM_SCOPE = "platform";
     /** What a key may be; also the header's documented pattern. */
     public static final String KEY_PATTERN = "^[\\x20-\\x7e]{1,255}$";
 
