@@ -155,6 +155,12 @@ class IdempotencyApiTest extends ApiTestSupport {
         createModel(tenant, "k-6", Map.of("name", "after")).statusCode(201);
         createModel(tenant, "k-6", Map.of("name", "after")).statusCode(201);
         assertEquals(Set.of("before", "after"), new HashSet<>(tenantModelNames(tenant)));
+
+        // expired keys are swept by later claims, whoever makes them
+        createModel(tenant, "k-7", Map.of("name", "swept")).statusCode(201);
+        expire(tenant, "k-7");
+        createModel(newTenant(), "k-8", Map.of("name", "sweeper")).statusCode(201);
+        assertEquals(0, keyRows(tenant, "k-7"));
     }
 
     @Test
@@ -476,6 +482,19 @@ class IdempotencyApiTest extends ApiTestSupport {
             return out;
         } finally {
             pool.shutdownNow();
+        }
+    }
+
+    private long keyRows(String scope, String key) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement s =
+                        c.prepareStatement("SELECT count(*) FROM idempotency_key WHERE scope = ? AND idem_key = ?")) {
+            s.setString(1, scope);
+            s.setString(2, key);
+            try (var row = s.executeQuery()) {
+                row.next();
+                return row.getLong(1);
+            }
         }
     }
 
