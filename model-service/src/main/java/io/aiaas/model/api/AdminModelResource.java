@@ -3,6 +3,8 @@ package io.aiaas.model.api;
 import io.aiaas.common.page.Page;
 import io.aiaas.common.plan.PlanLimits;
 import io.aiaas.common.quarkus.auth.CallerContext;
+import io.aiaas.common.quarkus.idempotency.IdempotentRequest;
+import io.aiaas.common.quarkus.idempotency.IdempotentResponses;
 import io.aiaas.model.api.ModelBodies.AliasBody;
 import io.aiaas.model.api.ModelBodies.CreateModel;
 import io.aiaas.model.api.ModelBodies.ModelBody;
@@ -48,8 +50,12 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 public class AdminModelResource extends ModelEndpoints {
     private final CallerContext caller;
 
-    public AdminModelResource(CallerContext caller, ModelCatalogue catalogue, ModelVersionUploads uploads) {
-        super(catalogue, uploads);
+    public AdminModelResource(
+            CallerContext caller,
+            ModelCatalogue catalogue,
+            ModelVersionUploads uploads,
+            IdempotentResponses responses) {
+        super(catalogue, uploads, responses);
         this.caller = caller;
     }
 
@@ -60,7 +66,8 @@ public class AdminModelResource extends ModelEndpoints {
             summary = "Create a catalogue model",
             description = "The name is unique within the catalogue; a name that does not match `"
                     + ModelResource.NAME_PATTERN + "` is a 422, a taken one a 409. A tenant's own model of the"
-                    + " same name takes precedence for that tenant.")
+                    + " same name takes precedence for that tenant. " + IdempotentRequest.HONOURED
+                    + " Administrators share one set of keys.")
     @RequestBody(required = true)
     @APIResponse(
             responseCode = "201",
@@ -72,8 +79,14 @@ public class AdminModelResource extends ModelEndpoints {
                             schema = @Schema(implementation = ModelBody.class)))
     @APIResponse(responseCode = "409", ref = "Conflict")
     @APIResponse(responseCode = "422", ref = "Unprocessable")
-    public Response create(CreateModel request) {
-        return createModel(request);
+    public Response create(
+            CreateModel request,
+            @Parameter(
+                            description = IdempotentRequest.KEY_DESCRIPTION,
+                            schema = @Schema(type = SchemaType.STRING, pattern = IdempotentRequest.KEY_PATTERN))
+                    @HeaderParam(IdempotentRequest.HEADER)
+                    String idempotencyKey) {
+        return createModel(request, idempotencyKey);
     }
 
     @GET
@@ -125,7 +138,8 @@ public class AdminModelResource extends ModelEndpoints {
     @Operation(
             operationId = "adminUploadModelVersion",
             summary = "Upload a new catalogue version (a SavedModel archive)",
-            description = ModelResource.UPLOAD + " The limit is the platform's `aiaas.model.max-model-bytes`.")
+            description = ModelResource.UPLOAD + " The limit is the platform's `aiaas.model.max-model-bytes`. "
+                    + ModelResource.UPLOAD_IDEMPOTENT + " Administrators share one set of keys.")
     @RequestBody(
             required = true,
             description = "A SavedModel directory as a zip or tar.gz archive.",
@@ -145,9 +159,14 @@ public class AdminModelResource extends ModelEndpoints {
     public Response upload(
             @Parameter(description = ModelResource.NAME) @PathParam("name") String name,
             @Parameter(hidden = true) @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
+            @Parameter(
+                            description = IdempotentRequest.KEY_DESCRIPTION,
+                            schema = @Schema(type = SchemaType.STRING, pattern = IdempotentRequest.KEY_PATTERN))
+                    @HeaderParam(IdempotentRequest.HEADER)
+                    String idempotencyKey,
             InputStream body)
             throws IOException {
-        return uploadVersion(name, contentType, body);
+        return uploadVersion(name, contentType, body, idempotencyKey);
     }
 
     @GET

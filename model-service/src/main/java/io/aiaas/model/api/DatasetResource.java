@@ -6,6 +6,8 @@ import io.aiaas.common.json.Json;
 import io.aiaas.common.page.Page;
 import io.aiaas.common.page.PageRequest;
 import io.aiaas.common.quarkus.auth.CallerContext;
+import io.aiaas.common.quarkus.idempotency.IdempotentRequest;
+import io.aiaas.common.quarkus.idempotency.IdempotentResponses;
 import io.aiaas.model.domain.Dataset;
 import io.aiaas.model.service.DatasetCatalogue;
 import io.aiaas.model.service.DatasetUploads;
@@ -43,11 +45,14 @@ public class DatasetResource {
     private final CallerContext caller;
     private final DatasetUploads uploads;
     private final DatasetCatalogue catalogue;
+    private final IdempotentResponses responses;
 
-    public DatasetResource(CallerContext caller, DatasetUploads uploads, DatasetCatalogue catalogue) {
+    public DatasetResource(
+            CallerContext caller, DatasetUploads uploads, DatasetCatalogue catalogue, IdempotentResponses responses) {
         this.caller = caller;
         this.uploads = uploads;
         this.catalogue = catalogue;
+        this.responses = responses;
     }
 
     /** A dataset as the API shows it. */
@@ -89,7 +94,9 @@ public class DatasetResource {
                     + " as many cells, finite numbers, the label an integer. Checked while it streams; a broken rule"
                     + " is a 422 naming the line (the header is line 1), and nothing is stored. Another media type or"
                     + " encoding is a 415, gzip that is not gzip a 400. Bounded by the plan's `maxModelBytes` and the"
-                    + " storage it has left (`storageBytes`, counted uncompressed): 413.",
+                    + " storage it has left (`storageBytes`, counted uncompressed): 413. " + IdempotentRequest.HONOURED
+                    + " The query and the content's SHA-256 (uncompressed) stand for the request: a repeat of the same"
+                    + " content answers the first dataset again without storing another.",
             extensions = @Extension(name = "x-required-scope", value = Scopes.DATASETS_WRITE))
     @RequestBody(
             required = true,
@@ -111,20 +118,23 @@ public class DatasetResource {
             @Parameter(hidden = true) @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
             @Parameter(hidden = true) @HeaderParam(HttpHeaders.CONTENT_ENCODING) String contentEncoding,
             @Parameter(hidden = true) @HeaderParam(RequestIds.REQUEST_ID_HEADER) String requestId,
+            @Parameter(
+                            description = IdempotentRequest.KEY_DESCRIPTION,
+                            schema = @Schema(type = SchemaType.STRING, pattern = IdempotentRequest.KEY_PATTERN))
+                    @HeaderParam(IdempotentRequest.HEADER)
+                    String idempotencyKey,
             InputStream body)
             throws IOException {
         String tenant = caller.tenantWithScope(Scopes.DATASETS_WRITE);
-        Dataset dataset = uploads.upload(
+        return responses.toResponse(uploads.upload(
                 tenant,
                 caller.plan(),
                 new DatasetUploads.Upload(name, label, contentType, contentEncoding),
                 body,
                 caller.actor(),
-                requestId);
-        return Response.status(Response.Status.CREATED)
-                .header(HttpHeaders.LOCATION, "/v1/datasets/" + dataset.id)
-                .entity(DatasetBody.of(dataset))
-                .build();
+                requestId,
+                IdempotentRequest.of(tenant, idempotencyKey, "POST", "/v1/datasets", name, label),
+                dataset -> responses.created("/v1/datasets/" + dataset.id, DatasetBody.of(dataset))));
     }
 
     @GET

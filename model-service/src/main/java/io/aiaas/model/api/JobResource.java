@@ -6,6 +6,8 @@ import io.aiaas.common.http.RequestIds;
 import io.aiaas.common.page.Page;
 import io.aiaas.common.page.PageRequest;
 import io.aiaas.common.quarkus.auth.CallerContext;
+import io.aiaas.common.quarkus.idempotency.IdempotentRequest;
+import io.aiaas.common.quarkus.idempotency.IdempotentResponses;
 import io.aiaas.model.api.JobBodies.JobAccepted;
 import io.aiaas.model.api.JobBodies.JobBody;
 import io.aiaas.model.api.JobBodies.JobSummary;
@@ -14,6 +16,7 @@ import io.aiaas.model.service.JobDispatcher;
 import io.aiaas.model.service.JobLifecycle;
 import io.aiaas.model.service.JobOutputs;
 import io.aiaas.model.service.JobQueries;
+import io.aiaas.model.service.JobSubmission;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -22,7 +25,6 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
-import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
@@ -47,18 +49,21 @@ public class JobResource {
     private final JobQueries queries;
     private final JobLifecycle lifecycle;
     private final JobOutputs outputs;
+    private final IdempotentResponses responses;
 
     public JobResource(
             CallerContext caller,
             JobDispatcher dispatcher,
             JobQueries queries,
             JobLifecycle lifecycle,
-            JobOutputs outputs) {
+            JobOutputs outputs,
+            IdempotentResponses responses) {
         this.caller = caller;
         this.dispatcher = dispatcher;
         this.queries = queries;
         this.lifecycle = lifecycle;
         this.outputs = outputs;
+        this.responses = responses;
     }
 
     @GET
@@ -108,9 +113,8 @@ public class JobResource {
                     + " output layer or the dataset's labels) a 422 whose detail names the member, e.g."
                     + " `spec.layers[2].units`; a target name outside the model name rule is a 422. A `spec` on an"
                     + " inference job, or `inputs`, `version`, `alias`, `signature` or `parameters` on a training job,"
-                    + " is a 422. With an `Idempotency-Key`, a repeat of the same body answers the first job again"
-                    + " (202); the same key with another body is a 409. The body is bounded by the plan's"
-                    + " `maxRequestBytes` (413).",
+                    + " is a 422. " + IdempotentRequest.HONOURED
+                    + " The body is bounded by the plan's `maxRequestBytes` (413).",
             extensions = @Extension(name = "x-required-scope", value = Scopes.JOBS_WRITE))
     @RequestBody(required = true)
     @APIResponse(
@@ -127,20 +131,23 @@ public class JobResource {
     public Response submit(
             SubmitJob request,
             @Parameter(
-                            description = "1 to 255 visible ASCII characters; anything else is a 400.",
-                            schema = @Schema(type = SchemaType.STRING, pattern = "^[\\x21-\\x7e]{1,255}$"))
-                    @HeaderParam("Idempotency-Key")
+                            description = IdempotentRequest.KEY_DESCRIPTION,
+                            schema = @Schema(type = SchemaType.STRING, pattern = IdempotentRequest.KEY_PATTERN))
+                    @HeaderParam(IdempotentRequest.HEADER)
                     String idempotencyKey,
             @Parameter(hidden = true) @HeaderParam(RequestIds.REQUEST_ID_HEADER) String requestId) {
         String tenant = caller.tenantWithScope(Scopes.JOBS_WRITE);
         if (request == null) {
             throw ApiException.badRequest("A JSON body is required.");
         }
-        JobAccepted accepted = JobAccepted.of(dispatcher.submit(
-                tenant, caller.plan(), request.toSubmission(), IdempotencyKeys.check(idempotencyKey), requestId));
-        return Response.accepted(accepted)
-                .header(HttpHeaders.LOCATION, "/v1/jobs/" + accepted.id())
-                .build();
+        JobSubmission submission = request.toSubmission();
+        return responses.toResponse(dispatcher.submit(
+                tenant,
+                caller.plan(),
+                submission,
+                IdempotentRequest.ofJson(tenant, idempotencyKey, "POST", "/v1/jobs", submission),
+                requestId,
+                job -> responses.accepted("/v1/jobs/" + job.id, JobAccepted.of(job))));
     }
 
     @GET

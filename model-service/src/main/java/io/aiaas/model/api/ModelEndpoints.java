@@ -4,6 +4,8 @@ import io.aiaas.common.error.ApiException;
 import io.aiaas.common.page.Page;
 import io.aiaas.common.page.PageRequest;
 import io.aiaas.common.plan.PlanLimits;
+import io.aiaas.common.quarkus.idempotency.IdempotentRequest;
+import io.aiaas.common.quarkus.idempotency.IdempotentResponses;
 import io.aiaas.model.api.ModelBodies.AliasBody;
 import io.aiaas.model.api.ModelBodies.CreateModel;
 import io.aiaas.model.api.ModelBodies.ModelBody;
@@ -13,7 +15,6 @@ import io.aiaas.model.api.ModelBodies.VersionBody;
 import io.aiaas.model.domain.Owner;
 import io.aiaas.model.service.ModelCatalogue;
 import io.aiaas.model.service.ModelVersionUploads;
-import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,22 +29,27 @@ import java.util.Optional;
 public abstract class ModelEndpoints {
     private final ModelCatalogue catalogue;
     private final ModelVersionUploads uploads;
+    private final IdempotentResponses responses;
 
-    protected ModelEndpoints(ModelCatalogue catalogue, ModelVersionUploads uploads) {
+    protected ModelEndpoints(ModelCatalogue catalogue, ModelVersionUploads uploads, IdempotentResponses responses) {
         this.catalogue = catalogue;
         this.uploads = uploads;
+        this.responses = responses;
     }
 
-    protected Response createModel(CreateModel request) {
+    /** Keys are the writer's own: a tenant's, or the platform's for administrators. */
+    protected Response createModel(CreateModel request, String idempotencyKey) {
+        Owner owner = writer();
         if (request == null) {
             throw ApiException.badRequest("A JSON body is required.");
         }
-        ModelBody created =
-                ModelBody.of(catalogue.create(writer(), request.name(), request.description(), requestId()));
-        return Response.status(Response.Status.CREATED)
-                .header(HttpHeaders.LOCATION, basePath() + "/" + created.name())
-                .entity(created)
-                .build();
+        return responses.toResponse(catalogue.create(
+                owner,
+                request.name(),
+                request.description(),
+                requestId(),
+                IdempotentRequest.ofJson(owner.tenantId(), idempotencyKey, "POST", basePath(), request),
+                created -> responses.created(basePath() + "/" + created.model().name, ModelBody.of(created))));
     }
 
     protected Page<ModelBody> listModels(String limit, String cursor) {
@@ -66,15 +72,23 @@ public abstract class ModelEndpoints {
         return Response.noContent().build();
     }
 
-    /** The body is the archive itself, streamed: {@code application/zip} or {@code application/gzip} (tar.gz). */
-    protected Response uploadVersion(String name, String contentType, InputStream body) throws IOException {
+    /**
+     * The body is the archive itself, streamed: {@code application/zip} or {@code application/gzip} (tar.gz). Under an
+     * {@code Idempotency-Key} the archive's digest is part of the request's fingerprint.
+     */
+    protected Response uploadVersion(String name, String contentType, InputStream body, String idempotencyKey)
+            throws IOException {
         Owner owner = writer();
-        VersionBody version = VersionBody.of(
-                uploads.upload(owner, name, contentType, body, uploads.modelBytesLimit(plan()), requestId()));
-        return Response.status(Response.Status.CREATED)
-                .header(HttpHeaders.LOCATION, basePath() + "/" + name + "/versions/" + version.version())
-                .entity(version)
-                .build();
+        String path = basePath() + "/" + name + "/versions";
+        return responses.toResponse(uploads.upload(
+                owner,
+                name,
+                contentType,
+                body,
+                uploads.modelBytesLimit(plan()),
+                requestId(),
+                IdempotentRequest.of(owner.tenantId(), idempotencyKey, "POST", path),
+                version -> responses.created(path + "/" + version.version, VersionBody.of(version))));
     }
 
     protected Page<VersionBody> listVersions(String name, String limit, String cursor) {

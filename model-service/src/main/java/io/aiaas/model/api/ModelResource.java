@@ -4,6 +4,8 @@ import io.aiaas.common.auth.Scopes;
 import io.aiaas.common.page.Page;
 import io.aiaas.common.plan.PlanLimits;
 import io.aiaas.common.quarkus.auth.CallerContext;
+import io.aiaas.common.quarkus.idempotency.IdempotentRequest;
+import io.aiaas.common.quarkus.idempotency.IdempotentResponses;
 import io.aiaas.model.api.ModelBodies.AliasBody;
 import io.aiaas.model.api.ModelBodies.CreateModel;
 import io.aiaas.model.api.ModelBodies.ModelBody;
@@ -61,11 +63,18 @@ public class ModelResource extends ModelEndpoints {
             + " truncated, or holds links, special files, absolute paths, entries outside its root or colliding"
             + " entries is refused with 422; one larger than the limit, packed or unpacked (counted while unpacking),"
             + " with 413. A refused archive leaves nothing stored and uses no version number.";
+    static final String UPLOAD_IDEMPOTENT = IdempotentRequest.HONOURED
+            + " The archive's SHA-256 stands for the body: a repeat of the same archive answers the first version"
+            + " again without storing another.";
 
     private final CallerContext caller;
 
-    public ModelResource(CallerContext caller, ModelCatalogue catalogue, ModelVersionUploads uploads) {
-        super(catalogue, uploads);
+    public ModelResource(
+            CallerContext caller,
+            ModelCatalogue catalogue,
+            ModelVersionUploads uploads,
+            IdempotentResponses responses) {
+        super(catalogue, uploads, responses);
         this.caller = caller;
     }
 
@@ -75,7 +84,8 @@ public class ModelResource extends ModelEndpoints {
             operationId = "createModel",
             summary = "Create a model",
             description = "Requires scope `models:write`. The name is unique among the tenant's models; a name that"
-                    + " does not match `" + NAME_PATTERN + "` is a 422, a taken one a 409.",
+                    + " does not match `" + NAME_PATTERN + "` is a 422, a taken one a 409. "
+                    + IdempotentRequest.HONOURED,
             extensions = @Extension(name = "x-required-scope", value = Scopes.MODELS_WRITE))
     @RequestBody(required = true)
     @APIResponse(
@@ -88,8 +98,14 @@ public class ModelResource extends ModelEndpoints {
                             schema = @Schema(implementation = ModelBody.class)))
     @APIResponse(responseCode = "409", ref = "Conflict")
     @APIResponse(responseCode = "422", ref = "Unprocessable")
-    public Response create(CreateModel request) {
-        return createModel(request);
+    public Response create(
+            CreateModel request,
+            @Parameter(
+                            description = IdempotentRequest.KEY_DESCRIPTION,
+                            schema = @Schema(type = SchemaType.STRING, pattern = IdempotentRequest.KEY_PATTERN))
+                    @HeaderParam(IdempotentRequest.HEADER)
+                    String idempotencyKey) {
+        return createModel(request, idempotencyKey);
     }
 
     @GET
@@ -149,7 +165,8 @@ public class ModelResource extends ModelEndpoints {
     @Operation(
             operationId = "uploadModelVersion",
             summary = "Upload a new version (a SavedModel archive)",
-            description = "Requires scope `models:write`. " + UPLOAD + " The limit is the plan's `maxModelBytes`.",
+            description = "Requires scope `models:write`. " + UPLOAD + " The limit is the plan's `maxModelBytes`. "
+                    + UPLOAD_IDEMPOTENT,
             extensions = @Extension(name = "x-required-scope", value = Scopes.MODELS_WRITE))
     @RequestBody(
             required = true,
@@ -170,9 +187,14 @@ public class ModelResource extends ModelEndpoints {
     public Response upload(
             @Parameter(description = NAME) @PathParam("name") String name,
             @Parameter(hidden = true) @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
+            @Parameter(
+                            description = IdempotentRequest.KEY_DESCRIPTION,
+                            schema = @Schema(type = SchemaType.STRING, pattern = IdempotentRequest.KEY_PATTERN))
+                    @HeaderParam(IdempotentRequest.HEADER)
+                    String idempotencyKey,
             InputStream body)
             throws IOException {
-        return uploadVersion(name, contentType, body);
+        return uploadVersion(name, contentType, body, idempotencyKey);
     }
 
     @GET

@@ -70,13 +70,6 @@ public class Job {
     @Column(name = "max_attempts", nullable = false)
     public int maxAttempts;
 
-    @Column(name = "idempotency_key")
-    public String idempotencyKey;
-
-    /** SHA-256 of the submitted body, to tell a replay from a reuse of the key with another body. */
-    @Column(name = "request_hash")
-    public String requestHash;
-
     @Column(name = "request_id")
     public String requestId;
 

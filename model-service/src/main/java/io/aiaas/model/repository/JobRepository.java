@@ -20,10 +20,6 @@ public class JobRepository implements PanacheRepositoryBase<Job, String> {
         return find("id = ?1 and tenantId = ?2", jobId, tenantId).firstResultOptional();
     }
 
-    public Optional<Job> findByIdempotencyKey(String tenantId, String key) {
-        return find("tenantId = ?1 and idempotencyKey = ?2", tenantId, key).firstResultOptional();
-    }
-
     /**
      * A job locked until the transaction ends, for a worker's claim or event. A lookup by id, not a query: it flushes
      * nothing, and a job this transaction already locked ({@link #lockAllForWorker}) costs no statement.

@@ -37,27 +37,41 @@ public class ArtifactStore {
     /** Streams {@code body} to a staging file; 413 (and nothing left behind) past {@code maxBytes}. */
     public Staged stage(InputStream body, long maxBytes) throws IOException {
         Path file = Files.createTempFile(stagingDir(), "upload-", ".part");
-        MessageDigest sha = sha256();
-        long size = 0;
         boolean ok = false;
         try (OutputStream out = Files.newOutputStream(file)) {
-            byte[] buf = new byte[256 * 1024];
-            int n;
-            while ((n = body.read(buf)) > 0) {
-                size += n;
-                if (size > maxBytes) {
-                    throw ApiException.tooLarge("The archive is larger than the limit of " + maxBytes + " bytes.");
-                }
-                sha.update(buf, 0, n);
-                out.write(buf, 0, n);
-            }
+            Staged copied = copy(body, out, maxBytes, "The archive");
             ok = true;
+            return new Staged(file, copied.sizeBytes(), copied.sha256());
         } finally {
             if (!ok) {
                 Files.deleteIfExists(file);
             }
         }
-        return new Staged(file, size, HexFormat.of().formatHex(sha.digest()));
+    }
+
+    /**
+     * The SHA-256 of {@code body}, read to its end and kept nowhere (a repeated upload, told apart from another by
+     * its digest alone); 413 past {@code maxBytes}.
+     */
+    public String sha256Of(InputStream body, long maxBytes) throws IOException {
+        return copy(body, OutputStream.nullOutputStream(), maxBytes, "The body").sha256();
+    }
+
+    /** Copies {@code body} to {@code out}: its size and digest (no file). */
+    private static Staged copy(InputStream body, OutputStream out, long maxBytes, String what) throws IOException {
+        MessageDigest sha = sha256();
+        long size = 0;
+        byte[] buf = new byte[256 * 1024];
+        int n;
+        while ((n = body.read(buf)) > 0) {
+            size += n;
+            if (size > maxBytes) {
+                throw ApiException.tooLarge(what + " is larger than the limit of " + maxBytes + " bytes.");
+            }
+            sha.update(buf, 0, n);
+            out.write(buf, 0, n);
+        }
+        return new Staged(null, size, HexFormat.of().formatHex(sha.digest()));
     }
 
     /** A fresh directory under staging to unpack into. */

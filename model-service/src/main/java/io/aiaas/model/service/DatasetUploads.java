@@ -6,6 +6,9 @@ import io.aiaas.common.error.ApiException;
 import io.aiaas.common.id.Ids;
 import io.aiaas.common.json.Json;
 import io.aiaas.common.plan.PlanLimits;
+import io.aiaas.common.quarkus.idempotency.IdempotencyLedger;
+import io.aiaas.common.quarkus.idempotency.IdempotentRequest;
+import io.aiaas.common.quarkus.idempotency.IdempotentResponse;
 import io.aiaas.model.config.ModelServiceConfig;
 import io.aiaas.model.domain.Dataset;
 import io.aiaas.model.repository.DatasetRepository;
@@ -25,6 +28,7 @@ import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
@@ -45,22 +49,49 @@ public class DatasetUploads {
     private final ArtifactStore store;
     private final StorageUsage storage;
     private final ModelServiceConfig config;
+    private final IdempotencyLedger ledger;
 
     public DatasetUploads(
-            DatasetRepository datasets, ArtifactStore store, StorageUsage storage, ModelServiceConfig config) {
+            DatasetRepository datasets,
+            ArtifactStore store,
+            StorageUsage storage,
+            ModelServiceConfig config,
+            IdempotencyLedger ledger) {
         this.datasets = datasets;
         this.store = store;
         this.storage = storage;
         this.config = config;
+        this.ledger = ledger;
     }
 
     /** What a dataset upload names: its query parameters and headers. */
     public record Upload(String name, String label, String contentType, String contentEncoding) {}
 
-    public Dataset upload(
-            String tenantId, Optional<PlanLimits> plan, Upload upload, InputStream body, String actor, String requestId)
+    /**
+     * Stores the dataset and answers what {@code answer} makes of it. Under an {@code Idempotency-Key} (see
+     * {@link IdempotencyLedger}) the content's SHA-256 (uncompressed) completes the request's fingerprint: a repeat of
+     * the same content answers the first dataset again and stores nothing; other content under the key is a 409.
+     *
+     * @param idempotency null without a key; its fingerprint covers the query but not yet the content
+     */
+    public IdempotentResponse upload(
+            String tenantId,
+            Optional<PlanLimits> plan,
+            Upload upload,
+            InputStream body,
+            String actor,
+            String requestId,
+            IdempotentRequest idempotency,
+            Function<Dataset, IdempotentResponse> answer)
             throws IOException {
         boolean gzip = check(upload);
+        if (idempotency != null) {
+            Optional<IdempotencyLedger.Recorded> earlier = ledger.recorded(idempotency.scope(), idempotency.key());
+            if (earlier.isPresent()) {
+                // before the storage checks: the first upload may have used up what was left
+                return earlier.get().answer(idempotency.with(contentSha256(body, gzip, bound(plan))));
+            }
+        }
         long limit = limit(tenantId, plan);
         Path staging = Files.createTempFile(store.stagingDir(), "dataset-", ".csv");
         try {
@@ -103,34 +134,44 @@ public class DatasetUploads {
             dataset.sizeBytes = size;
             dataset.sha256 = sha256;
             Path[] placed = new Path[1];
+            boolean[] created = new boolean[1];
+            IdempotentResponse response;
             try {
-                QuarkusTransaction.requiringNew().run(() -> {
-                    storage.lock(tenantId);
-                    long left = storageLeft(tenantId, plan);
-                    if (size > left) {
-                        throw ApiException.tooLarge(
-                                "The dataset's " + size + " bytes exceed the " + left + " bytes of storage left.");
-                    }
-                    try {
-                        placed[0] = store.datasetFile(tenantId, dataset.id);
-                        dataset.path = store.placeDataset(
-                                new ArtifactStore.Staged(staging, size, sha256), tenantId, dataset.id);
-                    } catch (IOException e) {
-                        throw new java.io.UncheckedIOException(e);
-                    }
-                    dataset.createdAt = ModelCatalogue.now();
-                    datasets.persist(dataset);
-                });
+                response = QuarkusTransaction.requiringNew()
+                        .call(() -> ledger.once(
+                                idempotency == null ? null : idempotency.with(sha256),
+                                () -> {
+                                    storage.lock(tenantId);
+                                    long left = storageLeft(tenantId, plan);
+                                    if (size > left) {
+                                        throw ApiException.tooLarge("The dataset's " + size + " bytes exceed the "
+                                                + left + " bytes of storage left.");
+                                    }
+                                    try {
+                                        placed[0] = store.datasetFile(tenantId, dataset.id);
+                                        dataset.path = store.placeDataset(
+                                                new ArtifactStore.Staged(staging, size, sha256), tenantId, dataset.id);
+                                    } catch (IOException e) {
+                                        throw new java.io.UncheckedIOException(e);
+                                    }
+                                    dataset.createdAt = ModelCatalogue.now();
+                                    datasets.persist(dataset);
+                                    created[0] = true;
+                                    return dataset;
+                                },
+                                answer));
             } catch (RuntimeException e) {
                 if (placed[0] != null) {
                     Files.deleteIfExists(placed[0]);
                 }
                 throw e;
             }
-            AUDIT.infof(
-                    "action=dataset.create target=dataset:%s tenantId=%s actor=%s requestId=%s",
-                    dataset.id, tenantId, actor, requestId);
-            return dataset;
+            if (created[0]) {
+                AUDIT.infof(
+                        "action=dataset.create target=dataset:%s tenantId=%s actor=%s requestId=%s",
+                        dataset.id, tenantId, actor, requestId);
+            }
+            return response;
         } finally {
             Files.deleteIfExists(staging);
         }
@@ -166,13 +207,27 @@ public class DatasetUploads {
 
     /** The most the upload may hold: the plan's {@code maxModelBytes} and the storage it has left. */
     private long limit(String tenantId, Optional<PlanLimits> plan) {
-        long platform = config.maxModelBytes();
-        long bound = plan.map(p -> Math.min(p.maxModelBytes(), platform)).orElse(platform);
+        long bound = bound(plan);
         long left = QuarkusTransaction.requiringNew().call(() -> storageLeft(tenantId, plan));
         if (left <= 0) {
             throw ApiException.tooLarge("The plan's storage is used up.");
         }
         return Math.min(bound, left);
+    }
+
+    /** The plan's {@code maxModelBytes}, never more than the platform's. */
+    private long bound(Optional<PlanLimits> plan) {
+        long platform = config.maxModelBytes();
+        return plan.map(p -> Math.min(p.maxModelBytes(), platform)).orElse(platform);
+    }
+
+    /** The SHA-256 of the content (uncompressed, as a stored dataset's), read to its end and kept nowhere. */
+    private String contentSha256(InputStream body, boolean gzip, long limit) throws IOException {
+        try {
+            return store.sha256Of(gzip ? gunzip(body) : body, limit);
+        } catch (ZipException | java.io.EOFException e) {
+            throw ApiException.badRequest("The body is not gzip data (Content-Encoding: gzip).");
+        }
     }
 
     private long storageLeft(String tenantId, Optional<PlanLimits> plan) {

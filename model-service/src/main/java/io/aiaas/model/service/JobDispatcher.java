@@ -1,10 +1,11 @@
 package io.aiaas.model.service;
 
 import io.aiaas.common.error.ApiException;
-import io.aiaas.common.error.DatabaseFailures;
 import io.aiaas.common.events.Topics;
-import io.aiaas.common.json.Json;
 import io.aiaas.common.plan.PlanLimits;
+import io.aiaas.common.quarkus.idempotency.IdempotencyLedger;
+import io.aiaas.common.quarkus.idempotency.IdempotentRequest;
+import io.aiaas.common.quarkus.idempotency.IdempotentResponse;
 import io.aiaas.messaging.trace.KafkaTracing;
 import io.aiaas.model.config.ModelServiceConfig;
 import io.aiaas.model.domain.Job;
@@ -12,11 +13,8 @@ import io.aiaas.model.repository.JobRepository;
 import io.aiaas.model.repository.TenantSlotRepository;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Accepts jobs: {@link JobAdmission} checks and resolves them, then the job is stored {@code queued} and waiting for
@@ -33,6 +31,7 @@ public class JobDispatcher {
     private final JobScheduler scheduler;
     private final ModelServiceConfig config;
     private final KafkaTracing tracing;
+    private final IdempotencyLedger ledger;
 
     public JobDispatcher(
             JobAdmission admission,
@@ -41,7 +40,8 @@ public class JobDispatcher {
             JobEventLog eventLog,
             JobScheduler scheduler,
             ModelServiceConfig config,
-            KafkaTracing tracing) {
+            KafkaTracing tracing,
+            IdempotencyLedger ledger) {
         this.admission = admission;
         this.jobs = jobs;
         this.slots = slots;
@@ -49,57 +49,36 @@ public class JobDispatcher {
         this.scheduler = scheduler;
         this.config = config;
         this.tracing = tracing;
+        this.ledger = ledger;
     }
 
     /**
-     * The accepted job, {@code queued}; a replay with the same {@code Idempotency-Key} and body returns the first job
-     * (whatever its status now, the answer to its submission was {@code queued}).
+     * Accepts the job, {@code queued}, and answers what {@code answer} makes of it. Under an {@code Idempotency-Key}
+     * (see {@link IdempotencyLedger}) a repeat of the same submission answers the first job's answer again and
+     * accepts nothing; the answer is recorded in the transaction that stores the job.
      *
      * @param plan the caller's plan (its {@code concurrentJobs}); empty: the configured default
+     * @param idempotency null without a key
      */
-    public Job submit(
+    public IdempotentResponse submit(
             String tenantId,
             Optional<PlanLimits> plan,
             JobSubmission request,
-            String idempotencyKey,
-            String requestId) {
+            IdempotentRequest idempotency,
+            String requestId,
+            Function<Job, IdempotentResponse> answer) {
         int limit = plan.map(PlanLimits::concurrentJobs).orElse(config.jobs().defaultConcurrentJobs());
-        Job job;
-        try {
-            job = QuarkusTransaction.requiringNew()
-                    .call(() -> accept(tenantId, plan, limit, request, idempotencyKey, requestId));
-        } catch (RuntimeException e) {
-            if (idempotencyKey == null || !DatabaseFailures.isUniqueViolation(e)) {
-                throw e;
-            }
-            // A concurrent submission with the same key committed first: this one is its replay (or a 409).
-            job = QuarkusTransaction.requiringNew()
-                    .call(() -> accept(tenantId, plan, limit, request, idempotencyKey, requestId));
-        }
+        IdempotentResponse response = QuarkusTransaction.requiringNew()
+                .call(() -> ledger.once(idempotency, () -> accept(tenantId, plan, limit, request, requestId), answer));
         scheduler.wake();
-        return job;
+        return response;
     }
 
-    private Job accept(
-            String tenantId,
-            Optional<PlanLimits> plan,
-            int limit,
-            JobSubmission request,
-            String idempotencyKey,
-            String requestId) {
+    private Job accept(String tenantId, Optional<PlanLimits> plan, int limit, JobSubmission request, String requestId) {
         if (request == null) {
             throw ApiException.badRequest("A JSON body is required.");
         }
-        String requestHash = sha256(Json.write(request));
-        if (idempotencyKey != null) {
-            Optional<Job> earlier = jobs.findByIdempotencyKey(tenantId, idempotencyKey);
-            if (earlier.isPresent()) {
-                return replay(earlier.get(), requestHash);
-            }
-        }
         Job job = admission.admit(tenantId, plan, request, requestId);
-        job.idempotencyKey = idempotencyKey;
-        job.requestHash = requestHash;
         job.concurrentLimit = limit;
         // Dispatch comes later, on the scheduler's thread: its record continues this request's trace.
         job.traceparent = tracing.currentHeaders().get(Topics.HEADER_TRACEPARENT);
@@ -110,21 +89,5 @@ public class JobDispatcher {
             slots.upsertLimit(tenantId, limit, job.createdAt);
         }
         return job;
-    }
-
-    private static Job replay(Job earlier, String requestHash) {
-        if (!requestHash.equals(earlier.requestHash)) {
-            throw ApiException.conflict("This Idempotency-Key was used with another request body.");
-        }
-        return earlier;
-    }
-
-    private static String sha256(String s) {
-        try {
-            return HexFormat.of()
-                    .formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

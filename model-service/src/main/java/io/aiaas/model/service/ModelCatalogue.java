@@ -6,6 +6,9 @@ import io.aiaas.common.id.Ids;
 import io.aiaas.common.page.Cursor;
 import io.aiaas.common.page.Page;
 import io.aiaas.common.page.PageRequest;
+import io.aiaas.common.quarkus.idempotency.IdempotencyLedger;
+import io.aiaas.common.quarkus.idempotency.IdempotentRequest;
+import io.aiaas.common.quarkus.idempotency.IdempotentResponse;
 import io.aiaas.model.domain.Model;
 import io.aiaas.model.domain.ModelAlias;
 import io.aiaas.model.domain.ModelVersion;
@@ -23,6 +26,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -39,6 +43,7 @@ public class ModelCatalogue {
     private final ArtifactStore store;
     private final ModelEvents events;
     private final TransactionSynchronizationRegistry txRegistry;
+    private final IdempotencyLedger ledger;
 
     public ModelCatalogue(
             ModelRepository models,
@@ -46,21 +51,38 @@ public class ModelCatalogue {
             ModelAliasRepository aliases,
             ArtifactStore store,
             ModelEvents events,
-            TransactionSynchronizationRegistry txRegistry) {
+            TransactionSynchronizationRegistry txRegistry,
+            IdempotencyLedger ledger) {
         this.models = models;
         this.versions = versions;
         this.aliases = aliases;
         this.store = store;
         this.events = events;
         this.txRegistry = txRegistry;
+        this.ledger = ledger;
     }
 
     /** A model with what a reader sees of it at once: its aliases and its newest version. */
     public record ModelDetails(Model model, Map<String, Integer> aliases, Integer latestVersion) {}
 
-    /** Creates a model, announced as {@code model.created}; {@code requestId} goes on the event's record. */
+    /**
+     * Creates a model, announced as {@code model.created} ({@code requestId} goes on the event's record), and answers
+     * what {@code answer} makes of it; under an {@code Idempotency-Key} once only (see {@link IdempotencyLedger}).
+     *
+     * @param idempotency null without a key
+     */
     @Transactional
-    public ModelDetails create(Owner owner, String name, String description, String requestId) {
+    public IdempotentResponse create(
+            Owner owner,
+            String name,
+            String description,
+            String requestId,
+            IdempotentRequest idempotency,
+            Function<ModelDetails, IdempotentResponse> answer) {
+        return ledger.once(idempotency, () -> create(owner, name, description, requestId), answer);
+    }
+
+    private ModelDetails create(Owner owner, String name, String description, String requestId) {
         if (name == null) {
             throw ApiException.badRequest("Field 'name' is required.");
         }

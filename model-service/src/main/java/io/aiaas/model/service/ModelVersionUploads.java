@@ -4,6 +4,9 @@ import io.aiaas.common.archive.SavedModelArchive;
 import io.aiaas.common.archive.SavedModelArchive.Format;
 import io.aiaas.common.oip.Signature;
 import io.aiaas.common.plan.PlanLimits;
+import io.aiaas.common.quarkus.idempotency.IdempotencyLedger;
+import io.aiaas.common.quarkus.idempotency.IdempotentRequest;
+import io.aiaas.common.quarkus.idempotency.IdempotentResponse;
 import io.aiaas.model.config.ModelServiceConfig;
 import io.aiaas.model.domain.Model;
 import io.aiaas.model.domain.ModelVersion;
@@ -15,10 +18,14 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.SortedMap;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Accepting a new version: the body streams to a staging file (size and SHA-256 computed on the way), is unpacked
@@ -32,18 +39,21 @@ public class ModelVersionUploads {
     private final ArtifactStore store;
     private final ModelEvents events;
     private final ModelServiceConfig config;
+    private final IdempotencyLedger ledger;
 
     public ModelVersionUploads(
             ModelRepository models,
             ModelVersionRepository versions,
             ArtifactStore store,
             ModelEvents events,
-            ModelServiceConfig config) {
+            ModelServiceConfig config,
+            IdempotencyLedger ledger) {
         this.models = models;
         this.versions = versions;
         this.store = store;
         this.events = events;
         this.config = config;
+        this.ledger = ledger;
     }
 
     /**
@@ -57,17 +67,45 @@ public class ModelVersionUploads {
 
     /**
      * Accepts an archive of at most {@code limit} bytes that unpacks to at most {@code limit} bytes (413 past either,
-     * counted as the bytes arrive and as they are unpacked). The new version is announced as {@code version.created} in
-     * the transaction that stores it.
+     * counted as the bytes arrive and as they are unpacked), and answers what {@code answer} makes of the new version.
+     * The version is announced as {@code version.created} in the transaction that stores it.
+     *
+     * <p>Under an {@code Idempotency-Key} (see {@link IdempotencyLedger}) the archive's SHA-256 completes the request's
+     * fingerprint: a repeat of the same archive answers the first version again and stores nothing; another archive
+     * under the key is a 409.
+     *
+     * @param idempotency null without a key; its fingerprint covers the request but not yet the archive
      */
-    public ModelVersion upload(
-            Owner owner, String modelName, String contentType, InputStream body, long limit, String requestId)
+    public IdempotentResponse upload(
+            Owner owner,
+            String modelName,
+            String contentType,
+            InputStream body,
+            long limit,
+            String requestId,
+            IdempotentRequest idempotency,
+            Function<ModelVersion, IdempotentResponse> answer)
             throws IOException {
         Format format = Format.fromContentType(contentType);
+        if (idempotency != null) {
+            Optional<IdempotencyLedger.Recorded> earlier = ledger.recorded(idempotency.scope(), idempotency.key());
+            if (earlier.isPresent()) {
+                // a repeat or a reuse of the key: the archive's digest tells, and nothing of it is unpacked or kept
+                return earlier.get().answer(idempotency.with(store.sha256Of(body, limit)));
+            }
+        }
         // 404 before reading a possibly large body
         QuarkusTransaction.requiringNew()
                 .call(() -> models.findOwned(owner, modelName).orElseThrow(() -> ModelCatalogue.notFound(modelName)));
-        return store(owner, modelName, format, body, limit, null, requestId);
+        return store(
+                owner,
+                modelName,
+                format,
+                body,
+                limit,
+                null,
+                requestId,
+                (sha256, create) -> ledger.once(idempotency == null ? null : idempotency.with(sha256), create, answer));
     }
 
     /**
@@ -93,7 +131,7 @@ public class ModelVersionUploads {
             // another job made the model meanwhile
         }
         try {
-            return store(owner, modelName, Format.ZIP, zip, limit, jobId, requestId);
+            return store(owner, modelName, Format.ZIP, zip, limit, jobId, requestId, (sha256, create) -> create.get());
         } catch (RuntimeException e) {
             java.util.Optional<ModelVersion> raced = QuarkusTransaction.requiringNew()
                     .call(() -> versions.find("sourceJobId", jobId).firstResultOptional());
@@ -119,14 +157,20 @@ public class ModelVersionUploads {
         }
     }
 
-    private ModelVersion store(
+    /**
+     * Stages, checks and stores an archive as the model's next version. {@code inTransaction} runs in the transaction
+     * that stores it, given the archive's SHA-256 and the step that makes the version; it returns what the caller
+     * answers.
+     */
+    private <R> R store(
             Owner owner,
             String modelName,
             Format format,
             InputStream body,
             long limit,
             String sourceJobId,
-            String requestId)
+            String requestId,
+            BiFunction<String, Supplier<ModelVersion>, R> inTransaction)
             throws IOException {
         ArtifactStore.Staged staged = store.stage(body, limit);
         Path placedDir = null;
@@ -134,30 +178,36 @@ public class ModelVersionUploads {
             SortedMap<String, Signature> signatures = readSignatures(staged, format, limit);
             Path[] placed = new Path[1];
             try {
-                return QuarkusTransaction.requiringNew().call(() -> {
-                    Model model =
-                            models.lockOwned(owner, modelName).orElseThrow(() -> ModelCatalogue.notFound(modelName));
-                    int number = model.nextVersion;
-                    model.nextVersion = number + 1;
-                    model.updatedAt = ModelCatalogue.now();
-                    placed[0] = store.versionDir(owner, model.id, number);
-                    String path = store.place(staged, owner, model.id, number, format);
-                    ModelVersion version = new ModelVersion();
-                    version.modelId = model.id;
-                    version.tenantId = model.tenantId;
-                    version.version = number;
-                    version.status = ModelVersion.STATUS_READY;
-                    version.signatureMap(signatures);
-                    version.sizeBytes = staged.sizeBytes();
-                    version.sha256 = staged.sha256();
-                    version.archiveFormat = format == Format.ZIP ? "zip" : "tar.gz";
-                    version.artifactPath = path;
-                    version.sourceJobId = sourceJobId;
-                    version.createdAt = model.updatedAt;
-                    versions.persist(version);
-                    events.versionCreated(model, number, requestId);
-                    return version;
-                });
+                return QuarkusTransaction.requiringNew()
+                        .call(() -> inTransaction.apply(staged.sha256(), () -> {
+                            Model model = models.lockOwned(owner, modelName)
+                                    .orElseThrow(() -> ModelCatalogue.notFound(modelName));
+                            int number = model.nextVersion;
+                            model.nextVersion = number + 1;
+                            model.updatedAt = ModelCatalogue.now();
+                            placed[0] = store.versionDir(owner, model.id, number);
+                            String path;
+                            try {
+                                path = store.place(staged, owner, model.id, number, format);
+                            } catch (IOException e) {
+                                throw new UncheckedIOException(e);
+                            }
+                            ModelVersion version = new ModelVersion();
+                            version.modelId = model.id;
+                            version.tenantId = model.tenantId;
+                            version.version = number;
+                            version.status = ModelVersion.STATUS_READY;
+                            version.signatureMap(signatures);
+                            version.sizeBytes = staged.sizeBytes();
+                            version.sha256 = staged.sha256();
+                            version.archiveFormat = format == Format.ZIP ? "zip" : "tar.gz";
+                            version.artifactPath = path;
+                            version.sourceJobId = sourceJobId;
+                            version.createdAt = model.updatedAt;
+                            versions.persist(version);
+                            events.versionCreated(model, number, requestId);
+                            return version;
+                        }));
             } finally {
                 placedDir = placed[0];
             }

@@ -4,10 +4,13 @@ import io.aiaas.common.error.ApiException;
 import io.aiaas.common.page.Page;
 import io.aiaas.common.page.PageRequest;
 import io.aiaas.common.quarkus.auth.CallerContext;
+import io.aiaas.common.quarkus.idempotency.IdempotentRequest;
+import io.aiaas.common.quarkus.idempotency.IdempotentResponses;
 import io.aiaas.tenant.domain.Actor;
 import io.aiaas.tenant.service.PlanService;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
@@ -16,8 +19,8 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import java.net.URI;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.headers.Header;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
@@ -35,10 +38,12 @@ public class AdminPlanResource {
 
     private final PlanService plans;
     private final CallerContext caller;
+    private final IdempotentResponses responses;
 
-    public AdminPlanResource(PlanService plans, CallerContext caller) {
+    public AdminPlanResource(PlanService plans, CallerContext caller, IdempotentResponses responses) {
         this.plans = plans;
         this.caller = caller;
+        this.responses = responses;
     }
 
     @GET
@@ -63,7 +68,8 @@ public class AdminPlanResource {
             operationId = "adminCreatePlan",
             summary = "Create a plan",
             description = "`name` and every limit are required (400 without); a name not matching"
-                    + " `^[a-z0-9][a-z0-9-]{0,62}$` or a limit out of range is a 422, a taken name a 409.")
+                    + " `^[a-z0-9][a-z0-9-]{0,62}$` or a limit out of range is a 422, a taken name a 409. "
+                    + IdempotentRequest.HONOURED + " Administrators share one set of keys.")
     @RequestBody(required = true)
     @APIResponse(
             responseCode = "201",
@@ -73,14 +79,23 @@ public class AdminPlanResource {
                     @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = PlanBody.class)))
     @APIResponse(responseCode = "409", ref = "Conflict")
     @APIResponse(responseCode = "422", ref = "Unprocessable")
-    public Response create(PlanBody body) {
+    public Response create(
+            PlanBody body,
+            @Parameter(
+                            description = IdempotentRequest.KEY_DESCRIPTION,
+                            schema = @Schema(type = SchemaType.STRING, pattern = IdempotentRequest.KEY_PATTERN))
+                    @HeaderParam(IdempotentRequest.HEADER)
+                    String idempotencyKey) {
         caller.requireAdmin();
         Bodies.required(body);
         String name = Bodies.requiredText("name", body.name());
-        PlanBody created = PlanBody.of(plans.create(name, body.limits(), actor()));
-        return Response.created(URI.create("/admin/v1/plans/" + created.name()))
-                .entity(created)
-                .build();
+        return responses.toResponse(plans.create(
+                name,
+                body.limits(),
+                actor(),
+                IdempotentRequest.ofJson(
+                        IdempotentRequest.PLATFORM_SCOPE, idempotencyKey, "POST", "/admin/v1/plans", body),
+                plan -> responses.created("/admin/v1/plans/" + plan.name, PlanBody.of(plan))));
     }
 
     @PUT

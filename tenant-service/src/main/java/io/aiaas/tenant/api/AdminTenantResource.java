@@ -4,6 +4,8 @@ import io.aiaas.common.auth.Scopes;
 import io.aiaas.common.page.Page;
 import io.aiaas.common.page.PageRequest;
 import io.aiaas.common.quarkus.auth.CallerContext;
+import io.aiaas.common.quarkus.idempotency.IdempotentRequest;
+import io.aiaas.common.quarkus.idempotency.IdempotentResponses;
 import io.aiaas.tenant.api.ApiKeyViews.CreateKey;
 import io.aiaas.tenant.api.ApiKeyViews.CreatedKey;
 import io.aiaas.tenant.api.ApiKeyViews.KeyView;
@@ -16,16 +18,18 @@ import io.aiaas.tenant.service.TenantService;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.PATCH;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import java.net.URI;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.headers.Header;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
@@ -45,11 +49,14 @@ public class AdminTenantResource {
     private final TenantService tenants;
     private final ApiKeyService keys;
     private final CallerContext caller;
+    private final IdempotentResponses responses;
 
-    public AdminTenantResource(TenantService tenants, ApiKeyService keys, CallerContext caller) {
+    public AdminTenantResource(
+            TenantService tenants, ApiKeyService keys, CallerContext caller, IdempotentResponses responses) {
         this.tenants = tenants;
         this.keys = keys;
         this.caller = caller;
+        this.responses = responses;
     }
 
     @POST
@@ -57,7 +64,7 @@ public class AdminTenantResource {
             operationId = "adminCreateTenant",
             summary = "Create a tenant",
             description = "An unknown plan, a name over 100 characters or a malformed e-mail is a 422; a taken name"
-                    + " a 409.")
+                    + " a 409. " + IdempotentRequest.HONOURED + " Administrators share one set of keys.")
     @RequestBody(required = true)
     @APIResponse(
             responseCode = "201",
@@ -69,17 +76,23 @@ public class AdminTenantResource {
                             schema = @Schema(implementation = TenantView.class)))
     @APIResponse(responseCode = "409", ref = "Conflict")
     @APIResponse(responseCode = "422", ref = "Unprocessable")
-    public Response create(CreateTenant body) {
+    public Response create(
+            CreateTenant body,
+            @Parameter(
+                            description = IdempotentRequest.KEY_DESCRIPTION,
+                            schema = @Schema(type = SchemaType.STRING, pattern = IdempotentRequest.KEY_PATTERN))
+                    @HeaderParam(IdempotentRequest.HEADER)
+                    String idempotencyKey) {
         caller.requireAdmin();
         Bodies.required(body);
-        TenantView created = TenantView.of(tenants.create(
+        return responses.toResponse(tenants.create(
                 Bodies.requiredText("name", body.name()),
                 Bodies.requiredText("plan", body.plan()),
                 body.ownerEmail(),
-                actor()));
-        return Response.created(URI.create("/admin/v1/tenants/" + created.id()))
-                .entity(created)
-                .build();
+                actor(),
+                IdempotentRequest.ofJson(
+                        IdempotentRequest.PLATFORM_SCOPE, idempotencyKey, "POST", "/admin/v1/tenants", body),
+                tenant -> responses.created("/admin/v1/tenants/" + tenant.id, TenantView.of(tenant))));
     }
 
     @GET
@@ -157,11 +170,12 @@ public class AdminTenantResource {
             operationId = "adminCreateTenantApiKey",
             summary = "Create an API key for a tenant",
             description = "The tenant's own body. Without `scopes` the key gets every scope. An unknown scope, an"
-                    + " empty list or an `expiresAt` not in the future is a 422.")
+                    + " empty list or an `expiresAt` not in the future is a 422. " + ApiKeyResource.NOT_IDEMPOTENT)
     @RequestBody(required = true)
     @APIResponse(
             responseCode = "201",
             description = "The key, with its secret (shown this once).",
+            headers = @Header(name = "Location", ref = "Location"),
             content =
                     @Content(
                             mediaType = MediaType.APPLICATION_JSON,
@@ -172,7 +186,11 @@ public class AdminTenantResource {
         Bodies.required(body);
         CreatedKey created =
                 CreatedKey.of(keys.issue(id, body.name(), body.scopes(), body.expiresAt(), Scopes.ALL, actor()));
-        return Response.status(Response.Status.CREATED).entity(created).build();
+        // relative, as the gateway serves it (Response.created would make it absolute against this service)
+        return Response.status(Response.Status.CREATED)
+                .header(HttpHeaders.LOCATION, "/admin/v1/tenants/" + id + "/api-keys/" + created.keyId())
+                .entity(created)
+                .build();
     }
 
     @GET
@@ -188,6 +206,21 @@ public class AdminTenantResource {
             @QueryParam("cursor") String cursor) {
         caller.requireAdmin();
         return keys.list(id, PageRequest.of(limit, cursor), true).map(KeyView::of);
+    }
+
+    @GET
+    @Path("/{id}/api-keys/{keyId}")
+    @Operation(
+            operationId = "adminGetTenantApiKey",
+            summary = "Read one of a tenant's API keys",
+            description = "Never shows the key's secret; a revoked key carries `revokedAt`.")
+    @APIResponse(responseCode = "200", description = "The key.")
+    @APIResponse(responseCode = "404", ref = "NotFound")
+    public KeyView getKey(
+            @Parameter(description = TENANT_ID) @PathParam("id") String id,
+            @Parameter(description = ApiKeyResource.KEY_ID) @PathParam("keyId") String keyId) {
+        caller.requireAdmin();
+        return KeyView.of(keys.get(id, keyId));
     }
 
     @DELETE

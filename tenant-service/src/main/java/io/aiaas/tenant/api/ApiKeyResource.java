@@ -17,10 +17,12 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.extensions.Extension;
+import org.eclipse.microprofile.openapi.annotations.headers.Header;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
@@ -35,6 +37,9 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Tag(name = "API keys", description = "A tenant's own API keys.")
 public class ApiKeyResource {
     static final String KEY_ID = "The key's public id (characters 7 to 18 of the key).";
+    /** Why key creation is the one creating POST without Idempotency-Key (CONTRACT, "Idempotency"). */
+    static final String NOT_IDEMPOTENT = "`Idempotency-Key` is ignored here: a replay would show the secret again, so"
+            + " every call makes a new key.";
 
     private final ApiKeyService keys;
     private final CallerContext caller;
@@ -62,12 +67,14 @@ public class ApiKeyResource {
             summary = "Create an API key",
             description = "Requires scope `keys:manage`. The new key's secret is in the answer, once. Without"
                     + " `scopes` the key gets every scope of the calling key; asking for a scope the calling key lacks"
-                    + " is a 403, an unknown scope or an empty list a 422, an `expiresAt` not in the future a 422.",
+                    + " is a 403, an unknown scope or an empty list a 422, an `expiresAt` not in the future a 422. "
+                    + NOT_IDEMPOTENT,
             extensions = @Extension(name = "x-required-scope", value = Scopes.KEYS_MANAGE))
     @RequestBody(required = true)
     @APIResponse(
             responseCode = "201",
             description = "The key, with its secret (shown this once).",
+            headers = @Header(name = "Location", ref = "Location"),
             content =
                     @Content(
                             mediaType = MediaType.APPLICATION_JSON,
@@ -84,7 +91,26 @@ public class ApiKeyResource {
                 body.expiresAt(),
                 caller.token().scp(),
                 actor()));
-        return Response.status(Response.Status.CREATED).entity(created).build();
+        // relative, as the gateway serves it (Response.created would make it absolute against this service)
+        return Response.status(Response.Status.CREATED)
+                .header(HttpHeaders.LOCATION, "/v1/api-keys/" + created.keyId())
+                .entity(created)
+                .build();
+    }
+
+    @GET
+    @Path("/{keyId}")
+    @Operation(
+            operationId = "getApiKey",
+            summary = "Read one of the tenant's API keys",
+            description = "Requires scope `keys:manage`. Never shows the key's secret; a revoked key carries"
+                    + " `revokedAt`. Another tenant's key is a 404.",
+            extensions = @Extension(name = "x-required-scope", value = Scopes.KEYS_MANAGE))
+    @APIResponse(responseCode = "200", description = "The key.")
+    @APIResponse(responseCode = "404", ref = "NotFound")
+    public KeyView get(@Parameter(description = KEY_ID) @PathParam("keyId") String keyId) {
+        String tenant = caller.tenantWithScope(Scopes.KEYS_MANAGE);
+        return KeyView.of(keys.get(tenant, keyId));
     }
 
     @DELETE

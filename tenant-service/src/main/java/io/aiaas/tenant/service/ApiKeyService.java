@@ -104,6 +104,13 @@ public class ApiKeyService {
                 k -> k);
     }
 
+    /** The tenant's key (revoked ones too); another tenant's key is as unknown as a missing one (404). */
+    @Transactional
+    public ApiKey get(String tenantId, String keyId) {
+        return keys.findOfTenant(tenantId, keyId)
+                .orElseThrow(() -> ApiException.notFound("No API key '" + keyId + "'."));
+    }
+
     /**
      * Revokes the tenant's key; another tenant's key is as unknown as a missing one. Revoking twice is a no-op. Every
      * gateway learns of it through the {@code key.revoked} tenant event, committed with the revocation.

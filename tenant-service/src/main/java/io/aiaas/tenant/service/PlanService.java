@@ -5,6 +5,9 @@ import io.aiaas.common.error.DatabaseFailures;
 import io.aiaas.common.page.Cursor;
 import io.aiaas.common.page.Page;
 import io.aiaas.common.page.PageRequest;
+import io.aiaas.common.quarkus.idempotency.IdempotencyLedger;
+import io.aiaas.common.quarkus.idempotency.IdempotentRequest;
+import io.aiaas.common.quarkus.idempotency.IdempotentResponse;
 import io.aiaas.tenant.domain.Actor;
 import io.aiaas.tenant.domain.Plan;
 import io.aiaas.tenant.domain.PlanLimits;
@@ -14,6 +17,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /** Plans and their limits. */
@@ -24,11 +28,13 @@ public class PlanService {
     private final PlanRepository plans;
     private final AuditLog audit;
     private final TenantEventOutbox events;
+    private final IdempotencyLedger ledger;
 
-    public PlanService(PlanRepository plans, AuditLog audit, TenantEventOutbox events) {
+    public PlanService(PlanRepository plans, AuditLog audit, TenantEventOutbox events, IdempotencyLedger ledger) {
         this.plans = plans;
         this.audit = audit;
         this.events = events;
+        this.ledger = ledger;
     }
 
     @Transactional
@@ -41,8 +47,23 @@ public class PlanService {
         return plans.findByIdOptional(name).orElseThrow(() -> ApiException.notFound("No plan '" + name + "'."));
     }
 
+    /**
+     * Creates a plan and answers what {@code answer} makes of it; under an {@code Idempotency-Key} once only (see
+     * {@link IdempotencyLedger}).
+     *
+     * @param idempotency null without a key
+     */
     @Transactional
-    public Plan create(String name, PlanLimits limits, Actor actor) {
+    public IdempotentResponse create(
+            String name,
+            PlanLimits limits,
+            Actor actor,
+            IdempotentRequest idempotency,
+            Function<Plan, IdempotentResponse> answer) {
+        return ledger.once(idempotency, () -> create(name, limits, actor), answer);
+    }
+
+    private Plan create(String name, PlanLimits limits, Actor actor) {
         if (!NAME.matcher(name).matches()) {
             throw ApiException.unprocessable("A plan name is 1-63 lower-case letters, digits and '-'.");
         }

@@ -7,6 +7,9 @@ import io.aiaas.common.id.Ids;
 import io.aiaas.common.page.Cursor;
 import io.aiaas.common.page.Page;
 import io.aiaas.common.page.PageRequest;
+import io.aiaas.common.quarkus.idempotency.IdempotencyLedger;
+import io.aiaas.common.quarkus.idempotency.IdempotentRequest;
+import io.aiaas.common.quarkus.idempotency.IdempotentResponse;
 import io.aiaas.tenant.domain.Actor;
 import io.aiaas.tenant.domain.Tenant;
 import io.aiaas.tenant.domain.TenantStatus;
@@ -18,6 +21,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /** Tenants: creation, plan and name changes, suspension and deletion. */
@@ -32,22 +36,41 @@ public class TenantService {
     private final ApiKeyRepository keys;
     private final AuditLog audit;
     private final TenantEventOutbox events;
+    private final IdempotencyLedger ledger;
 
     public TenantService(
             TenantRepository tenants,
             PlanRepository plans,
             ApiKeyRepository keys,
             AuditLog audit,
-            TenantEventOutbox events) {
+            TenantEventOutbox events,
+            IdempotencyLedger ledger) {
         this.tenants = tenants;
         this.plans = plans;
         this.keys = keys;
         this.audit = audit;
         this.events = events;
+        this.ledger = ledger;
     }
 
+    /**
+     * Creates a tenant and answers what {@code answer} makes of it; under an {@code Idempotency-Key} once only (see
+     * {@link IdempotencyLedger}).
+     *
+     * @param idempotency null without a key
+     */
     @Transactional
-    public Tenant create(String name, String plan, String ownerEmail, Actor actor) {
+    public IdempotentResponse create(
+            String name,
+            String plan,
+            String ownerEmail,
+            Actor actor,
+            IdempotentRequest idempotency,
+            Function<Tenant, IdempotentResponse> answer) {
+        return ledger.once(idempotency, () -> create(name, plan, ownerEmail, actor), answer);
+    }
+
+    private Tenant create(String name, String plan, String ownerEmail, Actor actor) {
         String cleanName = checkName(name);
         checkPlan(plan);
         checkEmail(ownerEmail);

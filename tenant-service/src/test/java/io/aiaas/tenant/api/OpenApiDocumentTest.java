@@ -18,6 +18,7 @@ class OpenApiDocumentTest {
                 Set.of(
                         "GET /v1/api-keys listApiKeys",
                         "POST /v1/api-keys createApiKey",
+                        "GET /v1/api-keys/{keyId} getApiKey",
                         "DELETE /v1/api-keys/{keyId} revokeApiKey",
                         "GET /v1/usage getUsage",
                         "GET /admin/v1/plans adminListPlans",
@@ -33,6 +34,7 @@ class OpenApiDocumentTest {
                         "POST /admin/v1/tenants/{id}/resume adminResumeTenant",
                         "GET /admin/v1/tenants/{id}/api-keys adminListTenantApiKeys",
                         "POST /admin/v1/tenants/{id}/api-keys adminCreateTenantApiKey",
+                        "GET /admin/v1/tenants/{id}/api-keys/{keyId} adminGetTenantApiKey",
                         "DELETE /admin/v1/tenants/{id}/api-keys/{keyId} adminRevokeTenantApiKey",
                         "GET /admin/v1/audit adminListAudit"),
                 Set.of("API keys", "Usage", "Admin plans", "Admin tenants", "Admin audit"));
