@@ -166,9 +166,12 @@ public class PublicApiRoute {
     private void authenticated(RoutingContext rc, Route.Access access, SecurityIdentity identity, boolean hasBody) {
         Caller caller;
         try {
+            if (access == Route.Access.ADMINISTRATOR && throttle.enabled()) {
+                throttle.verified(identity, rc.request().headers());
+            }
             caller = access == Route.Access.TENANT ? tenant(identity) : administrator(identity);
         } catch (ApiException e) {
-            ProblemResponses.send(rc, e);
+            refuse(rc, e);
             return;
         }
         if (caller instanceof Caller.Tenant tenant && tenant.plan() != null && rateLimiter.enabled()) {
@@ -219,10 +222,6 @@ public class PublicApiRoute {
     private void admitted(RoutingContext rc, Caller caller, boolean hasBody) {
         try {
             HttpServerRequest in = rc.request();
-            if (access == Route.Access.ADMINISTRATOR && throttle.enabled()) {
-                throttle.verified(identity, in.headers());
-            }
-            Caller caller = access == Route.Access.TENANT ? tenant(identity) : administrator(identity);
             Route route = routes.resolve(in.method().name(), in.path())
                     .orElseThrow(() -> ApiException.notFound("No such resource."));
             if (caller instanceof Caller.Tenant tenant && route.scope() != null && !tenant.hasScope(route.scope())) {
