@@ -95,6 +95,39 @@ class RateLimitTest {
     }
 
     @Test
+    void aRequestArrivingWhileTheRestOfASliceGoesBackIsAdmitted() throws Exception {
+        // leases of 300 ms (200 ms here): the slice's rest goes back, slowly, while the next request arrives
+        StandIns.tenantService.answerLeasesWith((r, exchange) -> {
+            long want = Json.mapper().readTree(r.bodyPrefix()).path("want").asLong();
+            if (want == 0) {
+                try {
+                    Thread.sleep(600);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            StandInService.respond(
+                    exchange,
+                    200,
+                    "application/json",
+                    "{\"epoch\":\"rle_x\",\"granted\":" + want
+                            + ",\"available\":1000,\"retryAfterMillis\":0,\"leaseMillis\":300}");
+        });
+        String tenant = Ids.newId(Ids.TENANT);
+        String key = key(tenant, 1_000, 2_000, Scopes.ALL);
+        given().header("Authorization", "Bearer " + key)
+                .get("/v1/models")
+                .then()
+                .statusCode(200);
+        Thread.sleep(400); // the give-back has started (at 200 ms) and is held for 600 ms
+        given().header("Authorization", "Bearer " + key)
+                .get("/v1/models")
+                .then()
+                .statusCode(200)
+                .header("RateLimit", matchesPattern(RATE_LIMIT));
+    }
+
+    @Test
     void refusalsOnThePredictionProtocolsCarryTheirErrorMember() {
         StandIns.tenantService.answerLeasesWith((r, exchange) -> StandInService.respond(
                 exchange,

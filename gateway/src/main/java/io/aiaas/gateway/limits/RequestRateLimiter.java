@@ -163,7 +163,13 @@ public class RequestRateLimiter {
                 served = new ArrayList<>(waiting);
                 waiting.clear();
                 leaseSequence = ++sequence;
-                if (failure == null) {
+                if (failure != null && request.want() == 0 && !served.isEmpty()) {
+                    // only a give-back failed: the requests that came meanwhile were never asked for
+                    waiting.addAll(served);
+                    served = new ArrayList<>();
+                    asking = true;
+                    again = request(plan, Math.max(waiting.size(), sliceSize(plan)), waiting.size());
+                } else if (failure == null) {
                     epoch = lease.epoch();
                     ownerAvailable = lease.available();
                     int admitted = (int) Math.min(served.size(), lease.granted());
@@ -173,8 +179,9 @@ public class RequestRateLimiter {
                         answers.add(admitted(plan));
                     }
                     if (admitted < served.size()) {
-                        if (lease.retryAfterMillis() <= 0 && lease.granted() > 0) {
-                            // more requests came while it asked, and the owner has more: ask again for them at once
+                        if (lease.retryAfterMillis() <= 0 && (lease.granted() > 0 || request.want() < served.size())) {
+                            // more requests came while it asked (or while it only gave tokens back), and the owner
+                            // has not run dry: ask again for them at once
                             waiting.addAll(served.subList(admitted, served.size()));
                             served = new ArrayList<>(served.subList(0, admitted));
                             asking = true;
