@@ -3,6 +3,7 @@ package io.aiaas.gateway.limits;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.aiaas.common.error.ApiException;
+import io.aiaas.common.error.ProblemType;
 import io.aiaas.common.id.Ids;
 import io.aiaas.common.plan.PlanLimits;
 import io.aiaas.gateway.client.RateLimitApi;
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.LongSupplier;
+import org.jboss.logging.Logger;
 
 /**
  * A tenant's {@code requestsPerSecond} and {@code burst}, exact across gateway replicas: tenant-service owns each
@@ -31,7 +33,7 @@ import java.util.function.LongSupplier;
  */
 @ApplicationScoped
 public class RequestRateLimiter {
-    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(RequestRateLimiter.class);
+    private static final Logger LOG = Logger.getLogger(RequestRateLimiter.class);
 
     /** This process among the gateway replicas, for the owner's count of leases. */
     private final String replica = Ids.newId("gw");
@@ -267,7 +269,7 @@ public class RequestRateLimiter {
 
         public ApiException refusal() {
             return new ApiException(
-                            io.aiaas.common.error.ProblemType.QUOTA_EXCEEDED,
+                            ProblemType.QUOTA_EXCEEDED,
                             "The plan's rate limit is reached (burst " + burst + "); try again in " + retryAfterSeconds
                                     + " s.")
                     .header("Retry-After", String.valueOf(retryAfterSeconds));

@@ -117,8 +117,10 @@ public class RateLimitOwner {
         nextSweep = now + SWEEP_NANOS;
         buckets.values().removeIf(bucket -> {
             synchronized (bucket) {
-                bucket.dropEnded(now);
-                return bucket.leases.isEmpty() && now - bucket.fullAt > 0;
+                // only looks: letting leases go without bringing the bucket up to date would let it fill while they
+                // still held room
+                return now - bucket.fullAt > 0
+                        && bucket.leases.values().stream().allMatch(l -> now - l[0] >= 0);
             }
         });
     }
@@ -142,10 +144,6 @@ public class RateLimitOwner {
                 sum += lease[1];
             }
             return sum;
-        }
-
-        void dropEnded(long now) {
-            leases.values().removeIf(lease -> now - lease[0] >= 0);
         }
 
         /**
