@@ -75,7 +75,7 @@ final class PredictBenchmark implements Callable<Integer> {
 
     @Option(
             names = "--jit-warmup",
-            defaultValue = "10",
+            defaultValue = "60",
             description = "Unmeasured seconds of infer at 16 clients per model once a worker is up, before its steps:"
                     + " the platform is measured with its hot paths compiled (default ${DEFAULT-VALUE}).")
     int jitWarmup;
