@@ -1,5 +1,6 @@
 package io.aiaas.gateway.client;
 
+import io.aiaas.common.limits.RateLimitLease;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.HeaderParam;
@@ -12,26 +13,9 @@ import jakarta.ws.rs.core.MediaType;
 @Path("/internal/v1/rate-limits")
 public interface RateLimitApi {
 
-    /**
-     * Up to {@code want} tokens for this gateway instance, {@code immediate} of them for requests waiting now (spent
-     * as the answer arrives), giving back {@code returned} of an earlier lease.
-     */
-    record LeaseRequest(
-            String tenantId,
-            String replica,
-            int requestsPerSecond,
-            int burst,
-            long want,
-            long immediate,
-            long returned,
-            String returnedEpoch) {}
-
-    /** What the owner granted, what its bucket still holds, and when a refused token will exist. */
-    record Lease(String epoch, long granted, long available, long retryAfterMillis, long leaseMillis) {}
-
     @POST
     @Path("/lease")
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
-    Uni<Lease> lease(@HeaderParam("Authorization") String authorization, LeaseRequest body);
+    Uni<RateLimitLease.Grant> lease(@HeaderParam("Authorization") String authorization, RateLimitLease.Request body);
 }

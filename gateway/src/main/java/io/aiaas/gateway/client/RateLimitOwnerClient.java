@@ -1,6 +1,7 @@
 package io.aiaas.gateway.client;
 
 import io.aiaas.common.error.ApiException;
+import io.aiaas.common.limits.RateLimitLease;
 import io.aiaas.gateway.auth.InternalTokenIssuer;
 import io.aiaas.gateway.config.GatewayConfig;
 import io.quarkus.rest.client.reactive.QuarkusRestClientBuilder;
@@ -35,7 +36,7 @@ public class RateLimitOwnerClient {
                 .build(RateLimitApi.class);
     }
 
-    public CompletionStage<RateLimitApi.Lease> lease(RateLimitApi.LeaseRequest request) {
+    public CompletionStage<RateLimitLease.Grant> lease(RateLimitLease.Request request) {
         return api.lease(tokens.gatewayAuthorization(), request)
                 .ifNoItem()
                 .after(timeout)

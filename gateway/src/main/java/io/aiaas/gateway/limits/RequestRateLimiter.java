@@ -5,8 +5,8 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import io.aiaas.common.error.ApiException;
 import io.aiaas.common.error.ProblemType;
 import io.aiaas.common.id.Ids;
+import io.aiaas.common.limits.RateLimitLease;
 import io.aiaas.common.plan.PlanLimits;
-import io.aiaas.gateway.client.RateLimitApi;
 import io.aiaas.gateway.client.RateLimitOwnerClient;
 import io.aiaas.gateway.config.GatewayConfig;
 import io.vertx.core.Vertx;
@@ -100,7 +100,7 @@ public class RequestRateLimiter {
         CompletionStage<Admission> admit(PlanLimits plan) {
             long now = clock.getAsLong();
             CompletableFuture<Admission> waiter;
-            RateLimitApi.LeaseRequest ask = null;
+            RateLimitLease.Request ask = null;
             synchronized (this) {
                 if (tokens > 0 && now - endsAt < 0) {
                     tokens--;
@@ -132,23 +132,23 @@ public class RequestRateLimiter {
             }
         }
 
-        private RateLimitApi.LeaseRequest request(PlanLimits plan, long want, long immediate) {
-            RateLimitApi.LeaseRequest request = new RateLimitApi.LeaseRequest(
+        private RateLimitLease.Request request(PlanLimits plan, long want, long immediate) {
+            RateLimitLease.Request request = new RateLimitLease.Request(
                     tenantId, replica, plan.requestsPerSecond(), plan.burst(), want, immediate, unspent, unspentEpoch);
             unspent = 0;
             unspentEpoch = null;
             return request;
         }
 
-        private void send(PlanLimits plan, RateLimitApi.LeaseRequest request, long sent) {
+        private void send(PlanLimits plan, RateLimitLease.Request request, long sent) {
             owner.lease(request).whenComplete((lease, failure) -> answered(plan, request, sent, lease, failure));
         }
 
         private void answered(
                 PlanLimits plan,
-                RateLimitApi.LeaseRequest request,
+                RateLimitLease.Request request,
                 long sent,
-                RateLimitApi.Lease lease,
+                RateLimitLease.Grant lease,
                 Throwable failure) {
             if (LOG.isDebugEnabled()) {
                 LOG.debugf(
@@ -158,7 +158,7 @@ public class RequestRateLimiter {
             List<Admission> answers = new ArrayList<>();
             long returnAfter = -1;
             long leaseSequence;
-            RateLimitApi.LeaseRequest again = null;
+            RateLimitLease.Request again = null;
             long now = clock.getAsLong();
             synchronized (this) {
                 asking = false;
@@ -220,7 +220,7 @@ public class RequestRateLimiter {
 
         /** At the end of a lease with tokens left and nobody asking, they go back to the owner at once. */
         private void giveBack(PlanLimits plan, long leaseSequence) {
-            RateLimitApi.LeaseRequest request;
+            RateLimitLease.Request request;
             synchronized (this) {
                 if (sequence != leaseSequence || asking || tokens == 0) {
                     return;

@@ -68,7 +68,7 @@ public class StandInService {
      * The gateway's rate-limit leases (tenant-service's owner of request buckets): kept apart from {@link #received},
      * and answered by {@link #answerLeasesWith}, so tests of other calls see only those.
      */
-    public static final String LEASE_PATH = "/internal/v1/rate-limits/lease";
+    public static final String LEASE_PATH = io.aiaas.common.limits.RateLimitLease.PATH;
 
     private final ConcurrentLinkedDeque<Received> leases = new ConcurrentLinkedDeque<>();
     private volatile Answer leaseAnswer = StandInService::grantEverything;

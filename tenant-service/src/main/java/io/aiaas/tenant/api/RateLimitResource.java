@@ -2,6 +2,7 @@ package io.aiaas.tenant.api;
 
 import io.aiaas.common.auth.InternalToken;
 import io.aiaas.common.error.ApiException;
+import io.aiaas.common.limits.RateLimitLease;
 import io.aiaas.common.quarkus.auth.CallerContext;
 import io.aiaas.tenant.service.RateLimitOwner;
 import jakarta.ws.rs.Consumes;
@@ -16,21 +17,6 @@ import jakarta.ws.rs.core.MediaType;
 @Consumes(MediaType.APPLICATION_JSON)
 public class RateLimitResource {
 
-    /**
-     * A lease: up to {@code want} tokens of the tenant's bucket for gateway instance {@code replica}, {@code immediate}
-     * of them for requests waiting now, with the plan's rate and burst as the gateway holds them, and the unspent
-     * tokens of its previous lease of {@code returnedEpoch}.
-     */
-    public record LeaseRequest(
-            String tenantId,
-            String replica,
-            Integer requestsPerSecond,
-            Integer burst,
-            Long want,
-            Long immediate,
-            Long returned,
-            String returnedEpoch) {}
-
     private final RateLimitOwner owner;
     private final CallerContext caller;
 
@@ -42,7 +28,7 @@ public class RateLimitResource {
     @POST
     @Path("/lease")
     @org.eclipse.microprofile.openapi.annotations.Operation(hidden = true)
-    public RateLimitOwner.Lease lease(LeaseRequest body) {
+    public RateLimitLease.Grant lease(RateLimitLease.Request body) {
         caller.requireService(InternalToken.ISSUER_GATEWAY);
         Bodies.required(body);
         if (body.tenantId() == null
@@ -59,7 +45,7 @@ public class RateLimitResource {
             throw ApiException.badRequest(
                     "A lease needs tenantId, replica, requestsPerSecond ≥ 1, burst ≥ 1, want ≥ 0 and returned ≥ 0.");
         }
-        return owner.lease(
+        RateLimitOwner.Lease lease = owner.lease(
                 body.tenantId(),
                 body.replica(),
                 body.requestsPerSecond(),
@@ -68,5 +54,7 @@ public class RateLimitResource {
                 body.immediate() == null ? 0 : Math.max(0, body.immediate()),
                 body.returned() == null ? 0 : body.returned(),
                 body.returnedEpoch());
+        return new RateLimitLease.Grant(
+                lease.epoch(), lease.granted(), lease.available(), lease.retryAfterMillis(), lease.leaseMillis());
     }
 }
