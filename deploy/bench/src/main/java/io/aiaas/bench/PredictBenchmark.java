@@ -18,6 +18,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -189,7 +191,8 @@ final class PredictBenchmark implements Callable<Integer> {
             long checked,
             long wrong,
             String firstWrong,
-            Double requestsPerRun) {}
+            Double requestsPerRun,
+            Map<String, Long> cpuMillis) {}
 
     /** Upload finished (201) → first 200 of the new version, checked against its in-process output. */
     record ColdStart(Subject subject, int version, double seconds, int attempts, Map<Integer, Integer> statuses) {}
@@ -403,6 +406,40 @@ final class PredictBenchmark implements Callable<Integer> {
         }
     }
 
+    /** Where each gateway step's CPU went: milliseconds of CPU per answered prediction, by process. */
+    private void cpuTable(Report report) {
+        List<List<String>> rows = new ArrayList<>();
+        for (GatewayRow row : results.gateway) {
+            long answered = row.result.completed();
+            if (answered == 0) {
+                continue;
+            }
+            List<String> cells = new ArrayList<>();
+            cells.add(model(row.subject) + (row.batching ? "" : ", **batching off**"));
+            cells.add(Integer.toString(row.result.clients()));
+            long total = 0;
+            for (String part : CpuProbe.PARTS) {
+                long millis = row.cpuMillis.getOrDefault(part, 0L);
+                total += millis;
+                cells.add(Report.number((double) millis / answered, 3));
+            }
+            cells.add(Report.number((double) total / answered, 3));
+            cells.add(Report.number(total / 1000.0 / row.result.seconds(), 2));
+            rows.add(cells);
+        }
+        if (rows.isEmpty()) {
+            return;
+        }
+        List<String> header = new ArrayList<>(List.of("model", "clients"));
+        CpuProbe.PARTS.forEach(part -> header.add(part));
+        header.add("total CPU ms per prediction");
+        header.add("cores busy");
+        report.paragraph(
+                "**Where the CPU goes** (CPU milliseconds per answered prediction, by process, over each measured"
+                        + " gateway step; `utime + stime` of `/proc/<pid>/stat`; the machine has 2 cores):");
+        report.table(header, rows);
+    }
+
     private InferCalls calls(BenchPlatform platform, Subject s, Integer version) {
         return new InferCalls(s.name, version, platform.apiKey, inputs, s.expected, checkEvery);
     }
@@ -442,8 +479,13 @@ final class PredictBenchmark implements Callable<Integer> {
                 InferCalls calls = calls(platform, s, null);
                 Optional<Double> runs0 = worker.metric("aiaas_worker_predict_batch_requests_count");
                 Optional<Double> requests0 = worker.metric("aiaas_worker_predict_batch_requests_sum");
+                // CPU is read when the measured window opens (the warm-up's end) and when it closes
+                CpuProbe cpu = new CpuProbe(platform.runtime);
+                CompletableFuture<Map<String, Long>> cpuAtStart = CompletableFuture.supplyAsync(
+                        cpu::sample, CompletableFuture.delayedExecutor(warmup, TimeUnit.SECONDS));
                 LoadGenerator.Result r = load.run(
                         platform.gatewayUrl(), calls, 200, n, Duration.ofSeconds(warmup), Duration.ofSeconds(duration));
+                Map<String, Long> cpuMillis = CpuProbe.used(cpuAtStart.join(), cpu.sample());
                 Optional<Double> runs1 = worker.metric("aiaas_worker_predict_batch_requests_count");
                 Optional<Double> requests1 = worker.metric("aiaas_worker_predict_batch_requests_sum");
                 Double perRun = null;
@@ -466,8 +508,8 @@ final class PredictBenchmark implements Callable<Integer> {
                         calls.wrong(),
                         calls.firstWrong() == null ? "" : " (" + calls.firstWrong() + ")",
                         perRun == null ? "n/a" : String.format(Locale.ROOT, "%.1f", perRun)));
-                results.gateway.add(
-                        new GatewayRow(s, batching, r, calls.checked(), calls.wrong(), calls.firstWrong(), perRun));
+                results.gateway.add(new GatewayRow(
+                        s, batching, r, calls.checked(), calls.wrong(), calls.firstWrong(), perRun, cpuMillis));
             }
         }
     }
@@ -729,6 +771,7 @@ final class PredictBenchmark implements Callable<Integer> {
                         "failed",
                         "answers checked"),
                 table);
+        cpuTable(report);
         if (!results.coldStarts.isEmpty()) {
             List<List<String>> cold = new ArrayList<>();
             for (Subject s : subjectsOf(

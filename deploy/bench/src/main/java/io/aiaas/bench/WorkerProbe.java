@@ -32,7 +32,7 @@ final class WorkerProbe {
      * The worker's JVM: a service runs under a small watchdog shell (ParentWatchdog), so the process started is the
      * shell and the JVM is its child.
      */
-    private static long javaPid(ServiceProcess service) {
+    static long javaPid(ServiceProcess service) {
         ProcessHandle started = ProcessHandle.of(service.pid())
                 .orElseThrow(() -> new IllegalStateException(service.service().module() + " is not running"));
         if (isJava(started)) {

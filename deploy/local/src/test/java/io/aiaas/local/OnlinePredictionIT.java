@@ -458,6 +458,9 @@ class OnlinePredictionIT {
         assertEquals(0, predictUsage(t).path("requests").asLong(), "refused predictions are not billed");
     }
 
+    /** Concurrent rounds before the measured one. */
+    private static final int WARM_ROUNDS = 8;
+
     @Test
     void concurrentSingleRowRequestsAreBatchedIntoFewRunsAndEachAnswerIsRight() throws Exception {
         ItSupport.Tenant t = newTenant(api, admin, "it-predict-batch");
@@ -470,16 +473,18 @@ class OnlinePredictionIT {
 
         int clients = 64;
         Random random = new Random(11);
-        // The first round also opens the clients' connections, as clients that keep theirs alive have them.
-        concurrentRound(t, matrix(random, clients, IN));
+        // The first rounds also open the clients' connections, as clients that keep theirs alive have them, and give
+        // the gateway's and worker's hot paths a first compilation: on a platform just started (cold JIT) the
+        // requests reach the worker spread over tens of milliseconds (25-38 runs were seen), which is not what a
+        // serving platform under steady load does.
+        for (int round = 0; round < WARM_ROUNDS; round++) {
+            concurrentRound(t, matrix(random, clients, IN));
+        }
         double runsBefore = workerCounter("aiaas_worker_predict_runs_total");
         concurrentRound(t, matrix(random, clients, IN));
         double runs = workerCounter("aiaas_worker_predict_runs_total") - runsBefore;
         System.out.printf("%d concurrent single-row requests ran in %.0f worker runs%n", clients, runs);
-        // The issue asks for at most 16 runs. A clean-clone CI run took 11; on a platform just started (cold JIT) the
-        // requests reach the worker spread over tens of milliseconds and took 25-38. This bound still fails when
-        // requests are not batched at all.
-        assertTrue(runs >= 1 && runs <= 40, clients + " requests took " + runs + " runs");
+        assertTrue(runs >= 1 && runs <= 16, clients + " requests took " + runs + " runs (at most 16 wanted)");
     }
 
     /** {@code rows.length} clients send one row each at the same moment; every answer is checked. */
