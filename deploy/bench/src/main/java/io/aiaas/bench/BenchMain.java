@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
             JobsBenchmark.class,
             BatchBenchmark.class,
             TrainingBenchmark.class,
-            PredictBenchmark.class
+            PredictBenchmark.class,
+            AccessBenchmark.class
         },
         description = "Runs a benchmark against the packaged platform on embedded infrastructure.")
 public final class BenchMain implements Runnable {

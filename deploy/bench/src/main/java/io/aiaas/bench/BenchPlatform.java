@@ -122,6 +122,11 @@ final class BenchPlatform implements AutoCloseable {
         }
     }
 
+    /** An administrator's access token (password grant of the realm's {@code admin}). */
+    String adminToken() throws Exception {
+        return PlatformClient.passwordGrant(runtime.oidcUrl(), "admin", ADMIN_PASSWORD);
+    }
+
     String gatewayUrl() {
         return runtime.gatewayUrl();
     }
