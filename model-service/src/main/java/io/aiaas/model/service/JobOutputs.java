@@ -90,20 +90,18 @@ public class JobOutputs {
                 if (to > total) {
                     throw ApiException.badRequest("The dataset has " + total + " rows.");
                 }
-                if (job.storageLimit != null) {
-                    try {
-                        storage.reserve(job.tenantId, staged.sizeBytes(), job.storageLimit, "output part");
-                    } catch (StorageUsage.Exceeded e) {
-                        // the job ends here and takes its output with it; this transaction commits that
-                        lifecycle.failStorageExceeded(
-                                job, "The job's output would pass the plan's storage: " + e.getMessage());
-                        em.createNativeQuery("DELETE FROM job_output WHERE job_id = ?1")
-                                .setParameter(1, jobId)
-                                .executeUpdate();
-                        removed[0] = store.outputDir(job.tenantId, jobId);
-                        exceeded[0] = e.getMessage();
-                        return null;
-                    }
+                String refusal = job.storageLimit == null
+                        ? null
+                        : storage.refusal(job.tenantId, staged.sizeBytes(), job.storageLimit, "output part");
+                if (refusal != null) {
+                    // the job ends here and takes its output with it; this transaction commits that
+                    lifecycle.failStorageExceeded(job, "The job's output would pass the plan's storage: " + refusal);
+                    em.createNativeQuery("DELETE FROM job_output WHERE job_id = ?1")
+                            .setParameter(1, jobId)
+                            .executeUpdate();
+                    removed[0] = store.outputDir(job.tenantId, jobId);
+                    exceeded[0] = refusal;
+                    return null;
                 }
                 placed[0] = store.outputDir(job.tenantId, jobId).resolve("part-" + from + ".ndjson");
                 String path = store.placeOutput(staged, job.tenantId, jobId, from);

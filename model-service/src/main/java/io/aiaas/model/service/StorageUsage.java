@@ -42,16 +42,29 @@ public class StorageUsage {
      * caller stores them in this transaction, so the next decision under the lock counts them.
      *
      * @param what what is stored, for the message
-     * @throws Exceeded when they would not
+     * @throws Exceeded when they would not (the transaction is marked for rollback)
      */
     @Transactional(Transactional.TxType.MANDATORY)
     public void reserve(String tenantId, long sizeBytes, long storageBytes, String what) {
+        String refusal = refusal(tenantId, sizeBytes, storageBytes, what);
+        if (refusal != null) {
+            throw new Exceeded(refusal);
+        }
+    }
+
+    /**
+     * As {@link #reserve}, for a caller that goes on in the transaction when the bytes do not fit: takes the lock and
+     * answers why they do not fit, or null when they do.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public String refusal(String tenantId, long sizeBytes, long storageBytes, String what) {
         lock(tenantId);
         long left = storageBytes - used(tenantId);
-        if (sizeBytes > left) {
-            throw new Exceeded("The " + what + "'s " + sizeBytes + " bytes exceed the " + Math.max(0, left)
-                    + " bytes of storage left (storageBytes " + storageBytes + ").");
+        if (sizeBytes <= left) {
+            return null;
         }
+        return "The " + what + "'s " + sizeBytes + " bytes exceed the " + Math.max(0, left)
+                + " bytes of storage left (storageBytes " + storageBytes + ").";
     }
 
     /** Serialises the tenant's storage decisions until the transaction ends (an advisory lock: no row to lock). */
