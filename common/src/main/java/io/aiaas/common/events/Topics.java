@@ -23,6 +23,11 @@ public final class Topics {
     public static final String PREDICT_REPLIES = "aiaas.predict-replies.v1";
     /** Model, version and alias changes ({@code ModelEvent}), keyed by model id: gateways' caches, workers' preloads. */
     public static final String MODEL_EVENTS = "aiaas.model-events.v1";
+    /**
+     * Audit records ({@code AuditRecord}) of changes made outside tenant-service (models, versions, aliases, datasets,
+     * jobs), keyed by tenant id ({@code platform} for the platform catalogue): tenant-service keeps the audit trail.
+     */
+    public static final String AUDIT = "aiaas.audit.v1";
 
     /** Kafka header names carried on every record the platform writes. */
     public static final String HEADER_REQUEST_ID = "x-request-id";

@@ -79,6 +79,13 @@ public final class PlatformTopics {
     public static final TopicSpec MODEL_EVENTS =
             new TopicSpec(Topics.MODEL_EVENTS, 3, REPLICAS, Duration.ofDays(1), false, 64 * 1024, Duration.ofHours(1));
 
+    /**
+     * Audit records for tenant-service's audit trail, keyed by tenant id: small records, kept a week so that a
+     * tenant-service down for days still stores every one.
+     */
+    public static final TopicSpec AUDIT =
+            new TopicSpec(Topics.AUDIT, 3, REPLICAS, Duration.ofDays(7), false, 64 * 1024, Duration.ofDays(1));
+
     public static final List<TopicSpec> ALL = List.of(
             JOBS,
             JOB_EVENTS,
@@ -88,7 +95,8 @@ public final class PlatformTopics {
             JOB_CONTROL,
             PREDICT_REQUESTS,
             PREDICT_REPLIES,
-            MODEL_EVENTS);
+            MODEL_EVENTS,
+            AUDIT);
 
     private PlatformTopics() {}
 }

@@ -93,7 +93,8 @@ class TopicDeclarationsTest {
 
     @Test
     void everyPlatformTopicIsDeclaredWithTheRecordSizeItCarries() {
-        assertEquals(9, PlatformTopics.ALL.size());
+        assertEquals(10, PlatformTopics.ALL.size());
+        assertEquals(java.time.Duration.ofDays(7), PlatformTopics.AUDIT.retention());
         // an online prediction's inputs and outputs travel inside its records, bounded by maxRequestBytes
         assertEquals(KafkaSettings.MAX_RECORD_BYTES, PlatformTopics.PREDICT_REQUESTS.maxMessageBytes());
         assertEquals(KafkaSettings.MAX_RECORD_BYTES, PlatformTopics.PREDICT_REPLIES.maxMessageBytes());

@@ -138,7 +138,9 @@ public class AdminModelResource extends ModelEndpoints {
     @Operation(
             operationId = "adminUploadModelVersion",
             summary = "Upload a new catalogue version (a SavedModel archive)",
-            description = ModelResource.UPLOAD + " The limit is the platform's `aiaas.model.max-model-bytes`. "
+            description = ModelResource.UPLOAD
+                    + " The limit is the platform's `aiaas.model.max-model-bytes`; the catalogue counts against no"
+                    + " `storageBytes`. "
                     + ModelResource.UPLOAD_IDEMPOTENT + " Administrators share one set of keys.")
     @RequestBody(
             required = true,

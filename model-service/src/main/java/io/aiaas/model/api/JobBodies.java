@@ -111,7 +111,11 @@ public final class JobBodies {
                             type = SchemaType.OBJECT,
                             description = "Once succeeded, an inline inference job's Open Inference Protocol response.")
                     JsonNode result,
-            @Schema(type = SchemaType.OBJECT, description = "Why the job failed: `{\"type\",\"detail\"}`.")
+            @Schema(
+                            type = SchemaType.OBJECT,
+                            description = "Why the job failed: `{\"type\",\"detail\"}`; `type` is a problem slug"
+                                    + " (`unprocessable`, `internal`, …), `timeout` past `maxRuntimeSeconds`, or"
+                                    + " `storage_exceeded` when its result would pass the plan's `storageBytes`.")
                     JsonNode error,
             @Schema(
                             type = SchemaType.OBJECT,

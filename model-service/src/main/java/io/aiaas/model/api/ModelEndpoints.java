@@ -64,7 +64,7 @@ public abstract class ModelEndpoints {
         if (request == null) {
             throw ApiException.badRequest("A JSON body is required.");
         }
-        return ModelBody.of(catalogue.describe(writer(), name, request.description()));
+        return ModelBody.of(catalogue.describe(writer(), name, request.description(), requestId()));
     }
 
     protected Response deleteModel(String name) {
@@ -85,7 +85,7 @@ public abstract class ModelEndpoints {
                 name,
                 contentType,
                 body,
-                uploads.modelBytesLimit(plan()),
+                plan(),
                 requestId(),
                 IdempotentRequest.of(owner.tenantId(), idempotencyKey, "POST", path),
                 version -> responses.created(path + "/" + version.version, VersionBody.of(version))));

@@ -62,6 +62,7 @@ public class ModelResource extends ModelEndpoints {
             + " `application/x-gtar` are accepted as synonyms. An archive that is not a SavedModel, is damaged or"
             + " truncated, or holds links, special files, absolute paths, entries outside its root or colliding"
             + " entries is refused with 422; one larger than the limit, packed or unpacked (counted while unpacking),"
+            + " or larger than the storage the plan has left (`storageBytes`, decided one upload after the other),"
             + " with 413. A refused archive leaves nothing stored and uses no version number.";
     static final String UPLOAD_IDEMPOTENT = IdempotentRequest.HONOURED
             + " The archive's SHA-256 stands for the body: a repeat of the same archive answers the first version"

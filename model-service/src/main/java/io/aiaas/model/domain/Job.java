@@ -115,6 +115,10 @@ public class Job {
     @Column(name = "concurrent_limit")
     public Integer concurrentLimit;
 
+    /** The plan's {@code storageBytes} when the job was submitted; null: unbounded. */
+    @Column(name = "storage_limit")
+    public Long storageLimit;
+
     /** The submission's W3C {@code traceparent}, for the dispatch record written later. */
     public String traceparent;
 

@@ -23,7 +23,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  */
 @Singleton
 public class KafkaWiring {
-    /** The outbox table of dispatch records, dead letters, control records and model events (schema {@code model}). */
+    /** The outbox table of dispatch records, dead letters, control records, model events and audit records. */
     public static final String OUTBOX_TABLE = "outbox";
 
     private final KafkaSettings settings;
@@ -59,7 +59,8 @@ public class KafkaWiring {
                         PlatformTopics.JOB_DEAD_LETTERS,
                         PlatformTopics.JOB_CONTROL,
                         PlatformTopics.TENANT_EVENTS,
-                        PlatformTopics.MODEL_EVENTS),
+                        PlatformTopics.MODEL_EVENTS,
+                        PlatformTopics.AUDIT),
                 new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30)));
     }
 }

@@ -18,16 +18,17 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class DatasetCatalogue {
     private static final Logger LOG = Logger.getLogger(DatasetCatalogue.class);
-    private static final Logger AUDIT = Logger.getLogger("io.aiaas.model.audit");
 
     private final DatasetRepository datasets;
     private final ArtifactStore store;
     private final EntityManager em;
+    private final AuditTrail audit;
 
-    public DatasetCatalogue(DatasetRepository datasets, ArtifactStore store, EntityManager em) {
+    public DatasetCatalogue(DatasetRepository datasets, ArtifactStore store, EntityManager em, AuditTrail audit) {
         this.datasets = datasets;
         this.store = store;
         this.em = em;
+        this.audit = audit;
     }
 
     @Transactional
@@ -76,6 +77,7 @@ public class DatasetCatalogue {
                 throw ApiException.conflict("Dataset '" + id + "' is used by " + users + " queued or running job(s).");
             }
             datasets.delete(dataset);
+            audit.record(actor, AuditTrail.DATASET_DELETED, AuditTrail.dataset(id), tenantId, requestId);
             return store.resolve(dataset.path);
         });
         try {
@@ -84,9 +86,6 @@ public class DatasetCatalogue {
             // the row is gone, so nothing refers to the file; it is only space
             LOG.warnf("dataset %s: its file %s could not be deleted (%s)", id, file, e.toString());
         }
-        AUDIT.infof(
-                "action=dataset.delete target=dataset:%s tenantId=%s actor=%s requestId=%s",
-                id, tenantId, actor, requestId);
     }
 
     static ApiException notFound(String id) {

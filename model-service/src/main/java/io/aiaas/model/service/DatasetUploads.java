@@ -32,7 +32,6 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
-import org.jboss.logging.Logger;
 
 /**
  * Accepting a dataset: the body (plain or gzip) streams through the CSV checks to a staging file, never whole in
@@ -41,7 +40,6 @@ import org.jboss.logging.Logger;
  */
 @ApplicationScoped
 public class DatasetUploads {
-    private static final Logger AUDIT = Logger.getLogger("io.aiaas.model.audit");
     /** A dataset's name follows the model name rule. */
     static final Pattern NAME = Pattern.compile("^[a-z0-9][a-z0-9-]{0,62}$");
 
@@ -50,18 +48,21 @@ public class DatasetUploads {
     private final StorageUsage storage;
     private final ModelServiceConfig config;
     private final IdempotencyLedger ledger;
+    private final AuditTrail audit;
 
     public DatasetUploads(
             DatasetRepository datasets,
             ArtifactStore store,
             StorageUsage storage,
             ModelServiceConfig config,
-            IdempotencyLedger ledger) {
+            IdempotencyLedger ledger,
+            AuditTrail audit) {
         this.datasets = datasets;
         this.store = store;
         this.storage = storage;
         this.config = config;
         this.ledger = ledger;
+        this.audit = audit;
     }
 
     /** What a dataset upload names: its query parameters and headers. */
@@ -134,7 +135,6 @@ public class DatasetUploads {
             dataset.sizeBytes = size;
             dataset.sha256 = sha256;
             Path[] placed = new Path[1];
-            boolean[] created = new boolean[1];
             IdempotentResponse response;
             try {
                 response = QuarkusTransaction.requiringNew()
@@ -156,7 +156,12 @@ public class DatasetUploads {
                                     }
                                     dataset.createdAt = ModelCatalogue.now();
                                     datasets.persist(dataset);
-                                    created[0] = true;
+                                    audit.record(
+                                            actor,
+                                            AuditTrail.DATASET_CREATED,
+                                            AuditTrail.dataset(dataset.id),
+                                            tenantId,
+                                            requestId);
                                     return dataset;
                                 },
                                 answer));
@@ -165,11 +170,6 @@ public class DatasetUploads {
                     Files.deleteIfExists(placed[0]);
                 }
                 throw e;
-            }
-            if (created[0]) {
-                AUDIT.infof(
-                        "action=dataset.create target=dataset:%s tenantId=%s actor=%s requestId=%s",
-                        dataset.id, tenantId, actor, requestId);
             }
             return response;
         } finally {

@@ -32,6 +32,7 @@ public class JobDispatcher {
     private final ModelServiceConfig config;
     private final KafkaTracing tracing;
     private final IdempotencyLedger ledger;
+    private final AuditTrail audit;
 
     public JobDispatcher(
             JobAdmission admission,
@@ -41,7 +42,8 @@ public class JobDispatcher {
             JobScheduler scheduler,
             ModelServiceConfig config,
             KafkaTracing tracing,
-            IdempotencyLedger ledger) {
+            IdempotencyLedger ledger,
+            AuditTrail audit) {
         this.admission = admission;
         this.jobs = jobs;
         this.slots = slots;
@@ -50,6 +52,7 @@ public class JobDispatcher {
         this.config = config;
         this.tracing = tracing;
         this.ledger = ledger;
+        this.audit = audit;
     }
 
     /**
@@ -80,10 +83,12 @@ public class JobDispatcher {
         }
         Job job = admission.admit(tenantId, plan, request, requestId);
         job.concurrentLimit = limit;
+        job.storageLimit = plan.map(PlanLimits::storageBytes).orElse(null);
         // Dispatch comes later, on the scheduler's thread: its record continues this request's trace.
         job.traceparent = tracing.currentHeaders().get(Topics.HEADER_TRACEPARENT);
         jobs.persist(job);
         eventLog.status(job, job.createdAt);
+        audit.record(AuditTrail.JOB_CREATED, AuditTrail.job(job.id), tenantId, requestId);
         Optional<Integer> stored = slots.limit(tenantId);
         if (stored.isEmpty() || stored.get() != limit) {
             slots.upsertLimit(tenantId, limit, job.createdAt);

@@ -1,6 +1,7 @@
 package io.aiaas.model.service;
 
 import io.aiaas.common.error.ApiException;
+import io.aiaas.common.events.AuditRecord;
 import io.aiaas.common.events.JobControl;
 import io.aiaas.common.events.JobDeadLetter;
 import io.aiaas.common.events.JobError;
@@ -35,10 +36,10 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class JobLifecycle {
     private static final Logger LOG = Logger.getLogger(JobLifecycle.class);
-    /** Audit entries of tenant actions on jobs, one line each (no secrets: ids only). */
-    private static final Logger AUDIT = Logger.getLogger("io.aiaas.model.audit");
 
     static final String EXHAUSTED = "The job failed on every attempt.";
+    /** The error type of a job whose result would pass the tenant's {@code storageBytes}. */
+    public static final String STORAGE_EXCEEDED = "storage_exceeded";
     /** A claim's status for a job model-service does not know. */
     public static final String UNKNOWN = "unknown";
 
@@ -62,6 +63,7 @@ public class JobLifecycle {
     private final JobOutbox outbox;
     private final ModelServiceConfig config;
     private final Event<OutboxWritten> outboxWritten;
+    private final AuditTrail audit;
 
     public JobLifecycle(
             JobRepository jobs,
@@ -69,13 +71,15 @@ public class JobLifecycle {
             DispatchSlots slots,
             JobOutbox outbox,
             ModelServiceConfig config,
-            Event<OutboxWritten> outboxWritten) {
+            Event<OutboxWritten> outboxWritten,
+            AuditTrail audit) {
         this.jobs = jobs;
         this.eventLog = eventLog;
         this.slots = slots;
         this.outbox = outbox;
         this.config = config;
         this.outboxWritten = outboxWritten;
+        this.audit = audit;
     }
 
     /**
@@ -206,6 +210,7 @@ public class JobLifecycle {
         if (status.terminal()) {
             throw ApiException.conflict("Job '" + jobId + "' already ended " + job.status + ".");
         }
+        audit.record(actor, AuditTrail.JOB_CANCEL_REQUESTED, AuditTrail.job(job.id), tenantId, requestId);
         Instant now = now();
         if (status == JobStatus.QUEUED) {
             end(job, JobStatus.CANCELLED, null, now);
@@ -216,10 +221,28 @@ public class JobLifecycle {
             outbox.control(new JobControl(JobControl.TYPE_CANCEL, job.id, job.leaseWorker), requestId);
             outboxWritten.fire(new OutboxWritten(Topics.JOB_CONTROL));
         }
-        AUDIT.infof(
-                "action=job.cancel target=job:%s tenantId=%s actor=%s requestId=%s",
-                job.id, tenantId, actor, requestId);
         return job;
+    }
+
+    /**
+     * Ends a job {@code failed} with error type {@code storage_exceeded}: storing its result (a batch output part, a
+     * trained version) would pass the tenant's {@code storageBytes}. Its worker, if it still runs it, is told to stop.
+     * The caller removes whatever of the result was stored, in the same transaction. A terminal job stays as it is.
+     *
+     * @return whether the job ended now
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public boolean failStorageExceeded(Job job, String detail) {
+        JobStatus status = job.jobStatus();
+        if (status.terminal()) {
+            return false;
+        }
+        if (job.leaseWorker != null) {
+            outbox.control(new JobControl(JobControl.TYPE_CANCEL, job.id, job.leaseWorker), job.requestId);
+            outboxWritten.fire(new OutboxWritten(Topics.JOB_CONTROL));
+        }
+        end(job, JobStatus.FAILED, new JobError(STORAGE_EXCEEDED, detail), now());
+        return true;
     }
 
     /**
@@ -336,6 +359,12 @@ public class JobLifecycle {
         if (job.dispatchedAt != null) {
             slots.free(job.tenantId);
         }
+        audit.record(
+                AuditRecord.SYSTEM,
+                AuditTrail.JOB_ENDED_PREFIX + status.wire(),
+                AuditTrail.job(job.id),
+                job.tenantId,
+                job.requestId);
     }
 
     private static boolean after(int attempt, int seq, Job job) {

@@ -1,6 +1,7 @@
 package io.aiaas.model.service;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.aiaas.common.archive.SavedModelArchive;
 import io.aiaas.common.error.ApiException;
 import io.aiaas.common.events.JobStatus;
 import io.aiaas.common.events.JobType;
@@ -33,6 +34,8 @@ public class JobOutputs {
     private final JobEventLog eventLog;
     private final EntityManager em;
     private final ModelServiceConfig config;
+    private final StorageUsage storage;
+    private final JobLifecycle lifecycle;
 
     public JobOutputs(
             JobRepository jobs,
@@ -40,18 +43,27 @@ public class JobOutputs {
             ArtifactStore store,
             JobEventLog eventLog,
             EntityManager em,
-            ModelServiceConfig config) {
+            ModelServiceConfig config,
+            StorageUsage storage,
+            JobLifecycle lifecycle) {
         this.jobs = jobs;
         this.datasets = datasets;
         this.store = store;
         this.eventLog = eventLog;
         this.em = em;
         this.config = config;
+        this.storage = storage;
+        this.lifecycle = lifecycle;
     }
 
     /** A part as stored, and the job's rows done and total after it. */
     public record Stored(long from, long to, long sizeBytes, long rowsDone, long totalRows) {}
 
+    /**
+     * Stores a part. A part that would pass the tenant's {@code storageBytes} (as the job was submitted) ends the job
+     * {@code failed} ({@code storage_exceeded}), removes every part stored before (a failed job has no result) and is
+     * answered 413.
+     */
     public Stored add(
             String jobId, String callerTenant, String workerId, int attempt, long from, long to, InputStream body)
             throws IOException {
@@ -61,8 +73,10 @@ public class JobOutputs {
         }
         ArtifactStore.Staged staged = store.stage(body, config.maxModelBytes());
         Path[] placed = new Path[1];
+        Path[] removed = new Path[1];
+        String[] exceeded = new String[1];
         try {
-            return QuarkusTransaction.requiringNew().call(() -> {
+            Stored stored = QuarkusTransaction.requiringNew().call(() -> {
                 Job job = lockHeld(jobs, jobId, callerTenant, workerId, attempt);
                 long done = rowsDone(job);
                 if (from < done && samePart(jobId, from, to, attempt)) {
@@ -75,6 +89,19 @@ public class JobOutputs {
                 long total = totalRows(job, to);
                 if (to > total) {
                     throw ApiException.badRequest("The dataset has " + total + " rows.");
+                }
+                String refusal = job.storageLimit == null
+                        ? null
+                        : storage.refusal(job.tenantId, staged.sizeBytes(), job.storageLimit, "output part");
+                if (refusal != null) {
+                    // the job ends here and takes its output with it; this transaction commits that
+                    lifecycle.failStorageExceeded(job, "The job's output would pass the plan's storage: " + refusal);
+                    em.createNativeQuery("DELETE FROM job_output WHERE job_id = ?1")
+                            .setParameter(1, jobId)
+                            .executeUpdate();
+                    removed[0] = store.outputDir(job.tenantId, jobId);
+                    exceeded[0] = refusal;
+                    return null;
                 }
                 placed[0] = store.outputDir(job.tenantId, jobId).resolve("part-" + from + ".ndjson");
                 String path = store.placeOutput(staged, job.tenantId, jobId, from);
@@ -101,6 +128,11 @@ public class JobOutputs {
                 eventLog.progress(job, now);
                 return new Stored(from, to, staged.sizeBytes(), to, total);
             });
+            if (exceeded[0] != null) {
+                SavedModelArchive.deleteTree(removed[0]);
+                throw ApiException.tooLarge(exceeded[0]);
+            }
+            return stored;
         } catch (RuntimeException e) {
             if (placed[0] != null && !isStored(jobId, from)) {
                 Files.deleteIfExists(placed[0]);

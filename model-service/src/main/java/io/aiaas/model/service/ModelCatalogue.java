@@ -44,6 +44,7 @@ public class ModelCatalogue {
     private final ModelEvents events;
     private final TransactionSynchronizationRegistry txRegistry;
     private final IdempotencyLedger ledger;
+    private final AuditTrail audit;
 
     public ModelCatalogue(
             ModelRepository models,
@@ -52,7 +53,8 @@ public class ModelCatalogue {
             ArtifactStore store,
             ModelEvents events,
             TransactionSynchronizationRegistry txRegistry,
-            IdempotencyLedger ledger) {
+            IdempotencyLedger ledger,
+            AuditTrail audit) {
         this.models = models;
         this.versions = versions;
         this.aliases = aliases;
@@ -60,6 +62,7 @@ public class ModelCatalogue {
         this.events = events;
         this.txRegistry = txRegistry;
         this.ledger = ledger;
+        this.audit = audit;
     }
 
     /** A model with what a reader sees of it at once: its aliases and its newest version. */
@@ -108,6 +111,7 @@ public class ModelCatalogue {
             throw e;
         }
         events.modelCreated(model, requestId);
+        audit.record(AuditTrail.MODEL_CREATED, AuditTrail.model(name), auditTenant(model), requestId);
         return details(model);
     }
 
@@ -129,10 +133,11 @@ public class ModelCatalogue {
 
     /** Changes the description (null clears it); a model is never renamed. */
     @Transactional
-    public ModelDetails describe(Owner owner, String name, String description) {
+    public ModelDetails describe(Owner owner, String name, String description, String requestId) {
         Model model = owned(owner, name);
         model.description = description;
         model.updatedAt = now();
+        audit.record(AuditTrail.MODEL_UPDATED, AuditTrail.model(name), auditTenant(model), requestId);
         return details(model);
     }
 
@@ -147,6 +152,7 @@ public class ModelCatalogue {
         versions.delete("modelId = ?1 and tenantId = ?2", model.id, model.tenantId);
         models.delete(model);
         events.modelDeleted(model, requestId);
+        audit.record(AuditTrail.MODEL_DELETED, AuditTrail.model(name), auditTenant(model), requestId);
         afterCommit(() -> store.deleteModel(owner, model.id));
     }
 
@@ -187,6 +193,7 @@ public class ModelCatalogue {
         }
         versions.delete(row);
         events.versionDeleted(model, version, requestId);
+        audit.record(AuditTrail.VERSION_DELETED, AuditTrail.version(name, version), auditTenant(model), requestId);
         afterCommit(() -> store.deleteVersion(owner, model.id, version));
     }
 
@@ -223,6 +230,7 @@ public class ModelCatalogue {
         model.updatedAt = now;
         if (moved) {
             events.aliasSet(model, alias, version, requestId);
+            audit.record(AuditTrail.ALIAS_SET, AuditTrail.alias(name, alias), auditTenant(model), requestId);
         }
         return row;
     }
@@ -235,6 +243,7 @@ public class ModelCatalogue {
         aliases.delete(row);
         model.updatedAt = now();
         events.aliasDeleted(model, alias, requestId);
+        audit.record(AuditTrail.ALIAS_DELETED, AuditTrail.alias(name, alias), auditTenant(model), requestId);
     }
 
     /** What online prediction needs of a model: its aliases (by name) and every version, oldest first. */
@@ -275,6 +284,11 @@ public class ModelCatalogue {
         if (!NAME.matcher(value).matches()) {
             throw ApiException.unprocessable("The " + what + " must match ^[a-z0-9][a-z0-9-]{0,62}$.");
         }
+    }
+
+    /** The tenant an audit record of the model concerns: none for the platform catalogue. */
+    static String auditTenant(Model model) {
+        return model.owner().isPlatform() ? null : model.tenantId;
     }
 
     static ApiException notFound(String name) {

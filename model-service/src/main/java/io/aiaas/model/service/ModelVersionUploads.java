@@ -2,6 +2,8 @@ package io.aiaas.model.service;
 
 import io.aiaas.common.archive.SavedModelArchive;
 import io.aiaas.common.archive.SavedModelArchive.Format;
+import io.aiaas.common.error.ApiException;
+import io.aiaas.common.events.AuditRecord;
 import io.aiaas.common.oip.Signature;
 import io.aiaas.common.plan.PlanLimits;
 import io.aiaas.common.quarkus.idempotency.IdempotencyLedger;
@@ -40,6 +42,8 @@ public class ModelVersionUploads {
     private final ModelEvents events;
     private final ModelServiceConfig config;
     private final IdempotencyLedger ledger;
+    private final StorageUsage storage;
+    private final AuditTrail audit;
 
     public ModelVersionUploads(
             ModelRepository models,
@@ -47,13 +51,17 @@ public class ModelVersionUploads {
             ArtifactStore store,
             ModelEvents events,
             ModelServiceConfig config,
-            IdempotencyLedger ledger) {
+            IdempotencyLedger ledger,
+            StorageUsage storage,
+            AuditTrail audit) {
         this.models = models;
         this.versions = versions;
         this.store = store;
         this.events = events;
         this.config = config;
         this.ledger = ledger;
+        this.storage = storage;
+        this.audit = audit;
     }
 
     /**
@@ -66,9 +74,12 @@ public class ModelVersionUploads {
     }
 
     /**
-     * Accepts an archive of at most {@code limit} bytes that unpacks to at most {@code limit} bytes (413 past either,
+     * Accepts an archive of at most {@link #modelBytesLimit} bytes that unpacks to at most as many (413 past either,
      * counted as the bytes arrive and as they are unpacked), and answers what {@code answer} makes of the new version.
-     * The version is announced as {@code version.created} in the transaction that stores it.
+     * A tenant's archive also counts against its plan's {@code storageBytes}: the stream is cut (413) once it passes
+     * what is left, and the decision is made again under the tenant's storage lock in the transaction that stores
+     * it, so concurrent uploads never pass the limit together (the losers get 413 and store nothing). The version is
+     * announced as {@code version.created} in the transaction that stores it.
      *
      * <p>Under an {@code Idempotency-Key} (see {@link IdempotencyLedger}) the archive's SHA-256 completes the request's
      * fingerprint: a repeat of the same archive answers the first version again and stores nothing; another archive
@@ -81,12 +92,16 @@ public class ModelVersionUploads {
             String modelName,
             String contentType,
             InputStream body,
-            long limit,
+            Optional<PlanLimits> plan,
             String requestId,
             IdempotentRequest idempotency,
             Function<ModelVersion, IdempotentResponse> answer)
             throws IOException {
         Format format = Format.fromContentType(contentType);
+        long limit = modelBytesLimit(plan);
+        // the platform catalogue belongs to no tenant and has no plan
+        Long storageBytes =
+                owner.isPlatform() ? null : plan.map(PlanLimits::storageBytes).orElse(null);
         if (idempotency != null) {
             Optional<IdempotencyLedger.Recorded> earlier = ledger.recorded(idempotency.scope(), idempotency.key());
             if (earlier.isPresent()) {
@@ -95,17 +110,33 @@ public class ModelVersionUploads {
             }
         }
         // 404 before reading a possibly large body
-        QuarkusTransaction.requiringNew()
-                .call(() -> models.findOwned(owner, modelName).orElseThrow(() -> ModelCatalogue.notFound(modelName)));
-        return store(
-                owner,
-                modelName,
-                format,
-                body,
-                limit,
-                null,
-                requestId,
-                (sha256, create) -> ledger.once(idempotency == null ? null : idempotency.with(sha256), create, answer));
+        long archiveLimit = QuarkusTransaction.requiringNew().call(() -> {
+            models.findOwned(owner, modelName).orElseThrow(() -> ModelCatalogue.notFound(modelName));
+            if (storageBytes == null) {
+                return limit;
+            }
+            long left = storageBytes - storage.used(owner.tenantId());
+            if (left <= 0) {
+                throw ApiException.tooLarge("The plan's storage is used up.");
+            }
+            return Math.min(limit, left);
+        });
+        try {
+            return store(
+                    owner,
+                    modelName,
+                    format,
+                    body,
+                    archiveLimit,
+                    limit,
+                    storageBytes,
+                    null,
+                    requestId,
+                    (sha256, create) ->
+                            ledger.once(idempotency == null ? null : idempotency.with(sha256), create, answer));
+        } catch (StorageUsage.Exceeded e) {
+            throw ApiException.tooLarge(e.getMessage());
+        }
     }
 
     /**
@@ -113,9 +144,18 @@ public class ModelVersionUploads {
      * the tenant has none of that name. Once per job: a repeat (a lost answer, a rerun after the version was made)
      * returns the version the job registered, and reads nothing. A model it creates is announced as
      * {@code model.created}, the version as {@code version.created}.
+     *
+     * @param storageBytes the tenant's {@code storageBytes} when the job was submitted; null: unbounded
+     * @throws StorageUsage.Exceeded when the version would pass {@code storageBytes} (nothing of it is stored)
      */
     public ModelVersion registerTrained(
-            Owner owner, String modelName, String jobId, InputStream zip, long limit, String requestId)
+            Owner owner,
+            String modelName,
+            String jobId,
+            InputStream zip,
+            long limit,
+            Long storageBytes,
+            String requestId)
             throws IOException {
         java.util.Optional<ModelVersion> done = QuarkusTransaction.requiringNew()
                 .call(() -> versions.find("sourceJobId", jobId).firstResultOptional());
@@ -131,7 +171,17 @@ public class ModelVersionUploads {
             // another job made the model meanwhile
         }
         try {
-            return store(owner, modelName, Format.ZIP, zip, limit, jobId, requestId, (sha256, create) -> create.get());
+            return store(
+                    owner,
+                    modelName,
+                    Format.ZIP,
+                    zip,
+                    limit,
+                    limit,
+                    storageBytes,
+                    jobId,
+                    requestId,
+                    (sha256, create) -> create.get());
         } catch (RuntimeException e) {
             java.util.Optional<ModelVersion> raced = QuarkusTransaction.requiringNew()
                     .call(() -> versions.find("sourceJobId", jobId).firstResultOptional());
@@ -154,6 +204,12 @@ public class ModelVersionUploads {
             model.updatedAt = model.createdAt;
             models.persistAndFlush(model);
             events.modelCreated(model, requestId);
+            audit.record(
+                    AuditRecord.SYSTEM,
+                    AuditTrail.MODEL_CREATED,
+                    AuditTrail.model(modelName),
+                    ModelCatalogue.auditTenant(model),
+                    requestId);
         }
     }
 
@@ -161,18 +217,25 @@ public class ModelVersionUploads {
      * Stages, checks and stores an archive as the model's next version. {@code inTransaction} runs in the transaction
      * that stores it, given the archive's SHA-256 and the step that makes the version; it returns what the caller
      * answers.
+     *
+     * @param archiveLimit the most the archive may hold (the stream is cut past it)
+     * @param limit the most the archive may unpack to
+     * @param storageBytes the tenant's {@code storageBytes}, decided under its storage lock; null: unbounded
+     * @throws StorageUsage.Exceeded when the archive would pass {@code storageBytes}
      */
     private <R> R store(
             Owner owner,
             String modelName,
             Format format,
             InputStream body,
+            long archiveLimit,
             long limit,
+            Long storageBytes,
             String sourceJobId,
             String requestId,
             BiFunction<String, Supplier<ModelVersion>, R> inTransaction)
             throws IOException {
-        ArtifactStore.Staged staged = store.stage(body, limit);
+        ArtifactStore.Staged staged = store.stage(body, archiveLimit);
         Path placedDir = null;
         try {
             SortedMap<String, Signature> signatures = readSignatures(staged, format, limit);
@@ -182,6 +245,9 @@ public class ModelVersionUploads {
                         .call(() -> inTransaction.apply(staged.sha256(), () -> {
                             Model model = models.lockOwned(owner, modelName)
                                     .orElseThrow(() -> ModelCatalogue.notFound(modelName));
+                            if (storageBytes != null) {
+                                storage.reserve(owner.tenantId(), staged.sizeBytes(), storageBytes, "archive");
+                            }
                             int number = model.nextVersion;
                             model.nextVersion = number + 1;
                             model.updatedAt = ModelCatalogue.now();
@@ -206,6 +272,21 @@ public class ModelVersionUploads {
                             version.createdAt = model.updatedAt;
                             versions.persist(version);
                             events.versionCreated(model, number, requestId);
+                            // a trained version is the platform's doing; an upload the caller's
+                            if (sourceJobId == null) {
+                                audit.record(
+                                        AuditTrail.VERSION_CREATED,
+                                        AuditTrail.version(modelName, number),
+                                        ModelCatalogue.auditTenant(model),
+                                        requestId);
+                            } else {
+                                audit.record(
+                                        AuditRecord.SYSTEM,
+                                        AuditTrail.VERSION_CREATED,
+                                        AuditTrail.version(modelName, number),
+                                        ModelCatalogue.auditTenant(model),
+                                        requestId);
+                            }
                             return version;
                         }));
             } finally {

@@ -22,13 +22,20 @@ public class TrainedVersions {
     private final JobRepository jobs;
     private final ModelVersionUploads uploads;
     private final ModelServiceConfig config;
+    private final JobLifecycle lifecycle;
 
-    public TrainedVersions(JobRepository jobs, ModelVersionUploads uploads, ModelServiceConfig config) {
+    public TrainedVersions(
+            JobRepository jobs, ModelVersionUploads uploads, ModelServiceConfig config, JobLifecycle lifecycle) {
         this.jobs = jobs;
         this.uploads = uploads;
         this.config = config;
+        this.lifecycle = lifecycle;
     }
 
+    /**
+     * Registers the version, or, when it would pass the tenant's {@code storageBytes} (as the job was submitted), stores
+     * nothing of it, ends the job {@code failed} ({@code storage_exceeded}) and answers the worker 413.
+     */
     public ModelVersion register(
             String jobId, String callerTenant, String workerId, int attempt, InputStream zip, String requestId)
             throws IOException {
@@ -37,8 +44,21 @@ public class TrainedVersions {
         if (!"training".equals(job.type)) {
             throw ApiException.conflict("Job '" + jobId + "' is not a training job.");
         }
-        return uploads.registerTrained(
-                Owner.tenant(job.tenantId), modelName(job), jobId, zip, config.maxModelBytes(), requestId);
+        try {
+            return uploads.registerTrained(
+                    Owner.tenant(job.tenantId),
+                    modelName(job),
+                    jobId,
+                    zip,
+                    config.maxModelBytes(),
+                    job.storageLimit,
+                    requestId);
+        } catch (StorageUsage.Exceeded e) {
+            QuarkusTransaction.requiringNew().run(() -> jobs.lockForWorker(jobId)
+                    .ifPresent(locked -> lifecycle.failStorageExceeded(
+                            locked, "The trained model would pass the plan's storage: " + e.getMessage())));
+            throw ApiException.tooLarge(e.getMessage());
+        }
     }
 
     /** The name of the model the job trains (its request's {@code model}). */

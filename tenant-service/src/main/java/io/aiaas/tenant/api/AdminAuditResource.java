@@ -17,7 +17,7 @@ import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
-/** The audit trail of this service's changes (plans, tenants, keys). */
+/** The platform's audit trail: plans, tenants and keys changed here, models, datasets and jobs in model-service. */
 @Path("/admin/v1/audit")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Admin audit", description = "Who did what to which object, when.")
@@ -41,11 +41,20 @@ public class AdminAuditResource {
     @Operation(
             operationId = "adminListAudit",
             summary = "Read the audit trail",
-            description = "Who did what to which object, newest first. Today it records plan, tenant and API-key"
-                    + " changes (actions `plan.created`, `plan.updated`, `tenant.created`, `tenant.updated`,"
-                    + " `tenant.suspended`, `tenant.resumed`, `tenant.deleted`, `api-key.created`,"
-                    + " `api-key.revoked`).")
+            description = "Who did what to which object, newest first: every admin action and every key, model,"
+                    + " version, alias, dataset and job change, with the actor (an API key id, an administrator,"
+                    + " or `system` for what the platform does itself), the request id and the tenant (none for plans"
+                    + " and the platform catalogue). `target` is `<type>:<name or id>` (`model:my-model`,"
+                    + " `version:my-model/3`, `alias:my-model/production`, `dataset:ds_…`, `job:job_…`,"
+                    + " `api-key:<keyId>`, `tenant:ten_…`, `plan:<name>`). Actions: `plan.created`, `plan.updated`,"
+                    + " `tenant.created`, `tenant.updated`, `tenant.suspended`, `tenant.resumed`, `tenant.deleted`,"
+                    + " `api-key.created`, `api-key.revoked`, `model.created`, `model.updated`, `model.deleted`,"
+                    + " `version.created`, `version.deleted`, `alias.set`, `alias.deleted`, `dataset.created`,"
+                    + " `dataset.deleted`, `job.created`, `job.cancel-requested`, and a job's end with actor"
+                    + " `system`: `job.succeeded`, `job.failed`, `job.cancelled`. Changes made in other services"
+                    + " appear within seconds. A `tenant` that is not a tenant id, a bad `limit` or `cursor`: 400.")
     @APIResponse(responseCode = "200", description = "One page of audit entries.")
+    @APIResponse(responseCode = "400", ref = "BadRequest")
     public Page<AuditView> list(
             @Parameter(description = "Only entries about this tenant id.") @QueryParam("tenant") String tenant,
             @QueryParam("limit") String limit,

@@ -19,6 +19,8 @@ public interface TenantConfig {
 
     RateLimit rateLimit();
 
+    Audit audit();
+
     interface Auth {
         /**
          * The JWKS file with the public keys of internal-token issuers (gateway, workers), as
@@ -106,5 +108,28 @@ public interface TenantConfig {
          */
         @WithDefault("500ms")
         Duration lease();
+    }
+
+    /** The consumer of {@code aiaas.audit.v1}: other services' changes, stored into the audit trail. */
+    interface Audit {
+        /** Whether this replica consumes {@code aiaas.audit.v1}; off only for tools that need the API alone. */
+        @WithDefault("true")
+        boolean consumerEnabled();
+
+        /** The consumer group of every tenant-service replica: each record is stored by one of them. */
+        @WithDefault("aiaas-tenant-audit")
+        String groupId();
+
+        /** How long one poll of the audit topic waits for records. */
+        @WithDefault("1s")
+        Duration pollTimeout();
+
+        /** The pause after a batch the database refused, doubling up to {@code retry-backoff-max}. */
+        @WithDefault("2s")
+        Duration retryBackoff();
+
+        /** The longest pause between two attempts. */
+        @WithDefault("30s")
+        Duration retryBackoffMax();
     }
 }

@@ -34,4 +34,8 @@ public class AuditEntry {
 
     @Column(name = "request_id")
     public String requestId;
+
+    /** The id of the record another service sent ({@code aiaas.audit.v1}); null for this service's own entries. */
+    @Column(name = "record_id")
+    public String recordId;
 }

@@ -53,7 +53,7 @@ public class KafkaWiring {
     void declareTopics(@Observes @Priority(10) StartupEvent event) {
         TopicDeclarations.declareAtStartup(
                 settings,
-                List.of(PlatformTopics.USAGE, PlatformTopics.TENANT_EVENTS),
+                List.of(PlatformTopics.USAGE, PlatformTopics.TENANT_EVENTS, PlatformTopics.AUDIT),
                 new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30)));
     }
 }

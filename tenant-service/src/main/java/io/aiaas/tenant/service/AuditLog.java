@@ -1,6 +1,8 @@
 package io.aiaas.tenant.service;
 
 import io.aiaas.common.error.ApiException;
+import io.aiaas.common.events.AuditRecord;
+import io.aiaas.common.id.Ids;
 import io.aiaas.common.page.Cursor;
 import io.aiaas.common.page.Page;
 import io.aiaas.common.page.PageRequest;
@@ -9,10 +11,16 @@ import io.aiaas.tenant.domain.AuditEntry;
 import io.aiaas.tenant.repository.AuditRepository;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 
-/** The audit trail: every admin action and key change, written in the transaction of the change itself. */
+/**
+ * The audit trail: this service's changes (plans, tenants, API keys), written in the transaction of the change itself,
+ * and the other services' (models, versions, aliases, datasets, jobs), stored from {@code aiaas.audit.v1} once per
+ * record id.
+ */
 @ApplicationScoped
 public class AuditLog {
     public static final String PLAN_CREATED = "plan.created";
@@ -31,21 +39,37 @@ public class AuditLog {
         this.audit = audit;
     }
 
+    /**
+     * Records a change of this service.
+     *
+     * @param action one of the constants: {@code <type>.<what happened>}
+     * @param id the changed object's id or name; the entry's target is {@code <type>:<id>} (the contract's form), the
+     *     type being the action's
+     */
     @Transactional(Transactional.TxType.MANDATORY)
-    public void record(Actor actor, String action, String target, String tenantId) {
+    public void record(Actor actor, String action, String id, String tenantId) {
         AuditEntry entry = new AuditEntry();
         entry.at = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         entry.actor = actor.subject() == null ? "unknown" : actor.subject();
         entry.action = action;
-        entry.target = target;
+        entry.target = action.substring(0, action.indexOf('.')) + ":" + id;
         entry.tenantId = tenantId;
         entry.requestId = actor.requestId();
         audit.persist(entry);
     }
 
-    /** One page of entries, of one tenant or (null) of all, newest first. */
+    /** Stores other services' records in one transaction, each once however often it arrives; how many were new. */
+    @Transactional(rollbackOn = Exception.class)
+    public int store(List<AuditRecord> records) throws SQLException {
+        return audit.insertNew(records);
+    }
+
+    /** One page of entries, of one tenant or (null) of all, newest first; 400 for a tenant that is not a tenant id. */
     @Transactional
     public Page<AuditEntry> list(String tenantId, PageRequest page) {
+        if (tenantId != null && !Ids.isValid(Ids.TENANT, tenantId)) {
+            throw ApiException.badRequest("'tenant' must be a tenant id (ten_…).");
+        }
         Cursor after = page.after();
         long afterId = 0;
         if (after != null) {

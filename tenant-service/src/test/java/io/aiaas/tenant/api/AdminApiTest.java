@@ -105,7 +105,7 @@ class AdminApiTest {
                 .statusCode(200)
                 .body("items[0].action", equalTo("tenant.created"))
                 .body("items[0].actor", equalTo("alice"))
-                .body("items[0].target", equalTo(id))
+                .body("items[0].target", equalTo("tenant:" + id))
                 .body("items[0].requestId", equalTo("req-test-admin"));
     }
 

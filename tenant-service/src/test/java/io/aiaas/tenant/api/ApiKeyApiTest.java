@@ -219,7 +219,7 @@ class ApiKeyApiTest {
                 .then()
                 .body("items[0].action", equalTo("api-key.revoked"))
                 .body("items[0].actor", equalTo(acmeKey[0]))
-                .body("items[0].target", equalTo(newKeyId));
+                .body("items[0].target", equalTo("api-key:" + newKeyId));
 
         // paging over keys
         var page = as(acmeToken)
