@@ -50,18 +50,21 @@ public class DatasetUploads {
     private final StorageUsage storage;
     private final ModelServiceConfig config;
     private final IdempotencyLedger ledger;
+    private final TenantPurges purges;
 
     public DatasetUploads(
             DatasetRepository datasets,
             ArtifactStore store,
             StorageUsage storage,
             ModelServiceConfig config,
-            IdempotencyLedger ledger) {
+            IdempotencyLedger ledger,
+            TenantPurges purges) {
         this.datasets = datasets;
         this.store = store;
         this.storage = storage;
         this.config = config;
         this.ledger = ledger;
+        this.purges = purges;
     }
 
     /** What a dataset upload names: its query parameters and headers. */
@@ -141,6 +144,7 @@ public class DatasetUploads {
                         .call(() -> ledger.once(
                                 idempotency == null ? null : idempotency.with(sha256),
                                 () -> {
+                                    purges.refuseIfPurged(tenantId);
                                     storage.lock(tenantId);
                                     long left = storageLeft(tenantId, plan);
                                     if (size > left) {

@@ -32,6 +32,7 @@ public class JobDispatcher {
     private final ModelServiceConfig config;
     private final KafkaTracing tracing;
     private final IdempotencyLedger ledger;
+    private final TenantPurges purges;
 
     public JobDispatcher(
             JobAdmission admission,
@@ -41,7 +42,8 @@ public class JobDispatcher {
             JobScheduler scheduler,
             ModelServiceConfig config,
             KafkaTracing tracing,
-            IdempotencyLedger ledger) {
+            IdempotencyLedger ledger,
+            TenantPurges purges) {
         this.admission = admission;
         this.jobs = jobs;
         this.slots = slots;
@@ -50,6 +52,7 @@ public class JobDispatcher {
         this.config = config;
         this.tracing = tracing;
         this.ledger = ledger;
+        this.purges = purges;
     }
 
     /**
@@ -78,6 +81,7 @@ public class JobDispatcher {
         if (request == null) {
             throw ApiException.badRequest("A JSON body is required.");
         }
+        purges.refuseIfPurged(tenantId);
         Job job = admission.admit(tenantId, plan, request, requestId);
         job.concurrentLimit = limit;
         // Dispatch comes later, on the scheduler's thread: its record continues this request's trace.

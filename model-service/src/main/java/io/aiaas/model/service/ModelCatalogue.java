@@ -44,6 +44,7 @@ public class ModelCatalogue {
     private final ModelEvents events;
     private final TransactionSynchronizationRegistry txRegistry;
     private final IdempotencyLedger ledger;
+    private final TenantPurges purges;
 
     public ModelCatalogue(
             ModelRepository models,
@@ -52,7 +53,8 @@ public class ModelCatalogue {
             ArtifactStore store,
             ModelEvents events,
             TransactionSynchronizationRegistry txRegistry,
-            IdempotencyLedger ledger) {
+            IdempotencyLedger ledger,
+            TenantPurges purges) {
         this.models = models;
         this.versions = versions;
         this.aliases = aliases;
@@ -60,6 +62,7 @@ public class ModelCatalogue {
         this.events = events;
         this.txRegistry = txRegistry;
         this.ledger = ledger;
+        this.purges = purges;
     }
 
     /** A model with what a reader sees of it at once: its aliases and its newest version. */
@@ -87,6 +90,9 @@ public class ModelCatalogue {
             throw ApiException.badRequest("Field 'name' is required.");
         }
         requireName(name, "model name");
+        if (!owner.isPlatform()) {
+            purges.refuseIfPurged(owner.tenantId());
+        }
         if (models.findOwned(owner, name).isPresent()) {
             throw ApiException.conflict("A model named '" + name + "' already exists.");
         }

@@ -40,6 +40,7 @@ public class ModelVersionUploads {
     private final ModelEvents events;
     private final ModelServiceConfig config;
     private final IdempotencyLedger ledger;
+    private final TenantPurges purges;
 
     public ModelVersionUploads(
             ModelRepository models,
@@ -47,13 +48,15 @@ public class ModelVersionUploads {
             ArtifactStore store,
             ModelEvents events,
             ModelServiceConfig config,
-            IdempotencyLedger ledger) {
+            IdempotencyLedger ledger,
+            TenantPurges purges) {
         this.models = models;
         this.versions = versions;
         this.store = store;
         this.events = events;
         this.config = config;
         this.ledger = ledger;
+        this.purges = purges;
     }
 
     /**
@@ -143,6 +146,8 @@ public class ModelVersionUploads {
     }
 
     private void createIfAbsent(Owner owner, String modelName, String jobId, String requestId) {
+        // a training job that ends after its tenant was deleted creates nothing (its job is being purged)
+        purges.refuseIfPurged(owner.tenantId());
         if (models.findOwned(owner, modelName).isEmpty()) {
             Model model = new Model();
             model.id = io.aiaas.common.id.Ids.newId(io.aiaas.common.id.Ids.MODEL);
