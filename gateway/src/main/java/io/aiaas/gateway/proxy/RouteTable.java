@@ -78,6 +78,24 @@ public class RouteTable {
             admin("/admin/v1/workers", Upstream.MODEL_SERVICE, null, null),
             admin("/admin/v1", Upstream.TENANT_SERVICE, null, null));
 
+    /**
+     * {@code /admin/v1/tenants/{id}/purge}: model-service purges a deleted tenant's objects and says how far it got,
+     * under the prefix that is otherwise tenant-service's.
+     */
+    private static final String TENANTS = "/admin/v1/tenants/";
+
+    private static final String PURGE = "/purge";
+    private static final Optional<Route> TENANT_PURGE =
+            Optional.of(new Route(Upstream.MODEL_SERVICE, Access.ADMINISTRATOR, null));
+
+    private static boolean isTenantPurge(String path) {
+        int idEnd = path.length() - PURGE.length();
+        return idEnd > TENANTS.length()
+                && path.startsWith(TENANTS)
+                && path.endsWith(PURGE)
+                && path.indexOf('/', TENANTS.length()) == idEnd;
+    }
+
     private static Entry tenant(
             String prefix, Upstream upstream, String readScope, String writeScope, String uploadSuffix, Body upload) {
         return new Entry(
@@ -116,6 +134,9 @@ public class RouteTable {
     }
 
     public Optional<Route> resolve(String method, String path) {
+        if (isTenantPurge(path)) {
+            return TENANT_PURGE;
+        }
         for (Entry e : ENTRIES) {
             if (e.matches(path)) {
                 return e.resolve(method, path);

@@ -45,6 +45,24 @@ class RouteTableTest {
         assertEquals(new Route(Upstream.MODEL_SERVICE, Access.ADMINISTRATOR, null), route("GET", "/admin/v1/workers"));
         assertEquals(Upstream.TENANT_SERVICE, route("GET", "/admin/v1/workersx").upstream());
         assertEquals(Upstream.TENANT_SERVICE, route("GET", "/admin/v1/modelsx").upstream());
+        // a deleted tenant's purge is model-service's; the tenant itself and other sub-paths stay tenant-service's
+        assertEquals(
+                new Route(Upstream.MODEL_SERVICE, Access.ADMINISTRATOR, null),
+                route("GET", "/admin/v1/tenants/ten_abc/purge"));
+        assertEquals(
+                Upstream.TENANT_SERVICE,
+                route("DELETE", "/admin/v1/tenants/ten_abc").upstream());
+        assertEquals(
+                Upstream.TENANT_SERVICE,
+                route("GET", "/admin/v1/tenants/ten_abc/api-keys").upstream());
+        assertEquals(
+                Upstream.TENANT_SERVICE, route("GET", "/admin/v1/tenants/purge").upstream());
+        assertEquals(
+                Upstream.TENANT_SERVICE,
+                route("GET", "/admin/v1/tenants/a/b/purge").upstream());
+        assertEquals(
+                Upstream.TENANT_SERVICE,
+                route("GET", "/admin/v1/tenants//purge").upstream());
     }
 
     @Test

@@ -35,6 +35,8 @@ public interface ModelServiceConfig {
 
     TenantEvents tenantEvents();
 
+    Purge purge();
+
     interface Auth {
         /** JWKS holding the public keys of the gateway and the workers. Env {@code AIAAS_INTERNAL_JWKS_FILE}. */
         Path jwksFile();
@@ -93,7 +95,10 @@ public interface ModelServiceConfig {
         Optional<Duration> workerLostAfter();
     }
 
-    /** The consumer of {@code aiaas.tenant-events.v1} that holds suspended tenants' waiting jobs. */
+    /**
+     * The consumer of {@code aiaas.tenant-events.v1} that holds suspended tenants' waiting jobs and records deleted
+     * tenants' purges.
+     */
     interface TenantEvents {
         /** Whether this replica consumes tenant events. */
         @WithDefault("true")
@@ -102,6 +107,27 @@ public interface ModelServiceConfig {
         /** Consumer group; every replica shares it. */
         @WithDefault("aiaas-model-tenant-events")
         String groupId();
+    }
+
+    /**
+     * The background purge of deleted tenants' objects ({@code TenantPurger}): every replica looks for open purges,
+     * and each purge is worked by one replica at a time, in small committed chunks.
+     */
+    interface Purge {
+        /** How often a replica looks for open purges (a purge that waits for running jobs is looked at again then). */
+        @WithDefault("5s")
+        Duration interval();
+
+        /** Rows of one kind (jobs, aliases, versions, models, datasets, idempotency keys) deleted per transaction. */
+        @WithDefault("100")
+        int chunkSize();
+
+        /**
+         * How long after the deletion a purge waits for the tenant's running jobs to end once they were told to
+         * cancel; past it their rows go anyway (their workers then learn at the next heartbeat that they lost them).
+         */
+        @WithDefault("60s")
+        Duration runningJobGrace();
     }
 
     /** The relay that publishes job requests from the outbox table to {@code aiaas.jobs.v1}. */

@@ -17,7 +17,7 @@ import java.util.Optional;
 
 /**
  * Reads {@code aiaas.tenant-events.v1} (group {@code aiaas-model-tenant-events}, offsets committed after each batch)
- * so that a suspended tenant's waiting jobs are held ({@link TenantSuspensions}).
+ * so that a suspended tenant's waiting jobs are held and a deleted tenant's objects purged ({@link TenantSuspensions}).
  */
 @Singleton
 public class TenantEventConsumer {

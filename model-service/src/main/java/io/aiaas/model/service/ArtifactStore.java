@@ -146,6 +146,19 @@ public class ArtifactStore {
         SavedModelArchive.deleteTree(root.resolve(owner.tenantId()).resolve(modelId));
     }
 
+    /**
+     * Deletes everything stored for a deleted tenant ({@code <artifact-dir>/<tenant>}: models, datasets, job outputs);
+     * whether nothing of it is left.
+     */
+    public boolean deleteTenant(String tenantId) {
+        Path dir = root.resolve(Owner.tenant(tenantId).tenantId()).normalize();
+        if (!root.equals(dir.getParent()) || tenantId.startsWith(".")) {
+            throw new IllegalArgumentException("not a tenant's directory: " + tenantId);
+        }
+        SavedModelArchive.deleteTree(dir);
+        return !Files.exists(dir);
+    }
+
     public Path versionDir(Owner owner, String modelId, int version) {
         return root.resolve(owner.tenantId()).resolve(modelId).resolve(Integer.toString(version));
     }

@@ -49,6 +49,7 @@ public class DatasetUploads {
     private final ModelServiceConfig config;
     private final IdempotencyLedger ledger;
     private final AuditTrail audit;
+    private final TenantPurges purges;
 
     public DatasetUploads(
             DatasetRepository datasets,
@@ -56,13 +57,15 @@ public class DatasetUploads {
             StorageUsage storage,
             ModelServiceConfig config,
             IdempotencyLedger ledger,
-            AuditTrail audit) {
+            AuditTrail audit,
+            TenantPurges purges) {
         this.datasets = datasets;
         this.store = store;
         this.storage = storage;
         this.config = config;
         this.ledger = ledger;
         this.audit = audit;
+        this.purges = purges;
     }
 
     /** What a dataset upload names: its query parameters and headers. */
@@ -141,6 +144,7 @@ public class DatasetUploads {
                         .call(() -> ledger.once(
                                 idempotency == null ? null : idempotency.with(sha256),
                                 () -> {
+                                    purges.refuseIfPurged(tenantId);
                                     storage.lock(tenantId);
                                     long left = storageLeft(tenantId, plan);
                                     if (size > left) {

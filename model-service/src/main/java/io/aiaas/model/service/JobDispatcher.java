@@ -33,6 +33,7 @@ public class JobDispatcher {
     private final KafkaTracing tracing;
     private final IdempotencyLedger ledger;
     private final AuditTrail audit;
+    private final TenantPurges purges;
 
     public JobDispatcher(
             JobAdmission admission,
@@ -43,7 +44,8 @@ public class JobDispatcher {
             ModelServiceConfig config,
             KafkaTracing tracing,
             IdempotencyLedger ledger,
-            AuditTrail audit) {
+            AuditTrail audit,
+            TenantPurges purges) {
         this.admission = admission;
         this.jobs = jobs;
         this.slots = slots;
@@ -53,6 +55,7 @@ public class JobDispatcher {
         this.tracing = tracing;
         this.ledger = ledger;
         this.audit = audit;
+        this.purges = purges;
     }
 
     /**
@@ -81,6 +84,7 @@ public class JobDispatcher {
         if (request == null) {
             throw ApiException.badRequest("A JSON body is required.");
         }
+        purges.refuseIfPurged(tenantId);
         Job job = admission.admit(tenantId, plan, request, requestId);
         job.concurrentLimit = limit;
         job.storageLimit = plan.map(PlanLimits::storageBytes).orElse(null);

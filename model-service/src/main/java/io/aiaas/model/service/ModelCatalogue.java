@@ -45,6 +45,7 @@ public class ModelCatalogue {
     private final TransactionSynchronizationRegistry txRegistry;
     private final IdempotencyLedger ledger;
     private final AuditTrail audit;
+    private final TenantPurges purges;
 
     public ModelCatalogue(
             ModelRepository models,
@@ -54,7 +55,8 @@ public class ModelCatalogue {
             ModelEvents events,
             TransactionSynchronizationRegistry txRegistry,
             IdempotencyLedger ledger,
-            AuditTrail audit) {
+            AuditTrail audit,
+            TenantPurges purges) {
         this.models = models;
         this.versions = versions;
         this.aliases = aliases;
@@ -63,6 +65,7 @@ public class ModelCatalogue {
         this.txRegistry = txRegistry;
         this.ledger = ledger;
         this.audit = audit;
+        this.purges = purges;
     }
 
     /** A model with what a reader sees of it at once: its aliases and its newest version. */
@@ -90,6 +93,9 @@ public class ModelCatalogue {
             throw ApiException.badRequest("Field 'name' is required.");
         }
         requireName(name, "model name");
+        if (!owner.isPlatform()) {
+            purges.refuseIfPurged(owner.tenantId());
+        }
         if (models.findOwned(owner, name).isPresent()) {
             throw ApiException.conflict("A model named '" + name + "' already exists.");
         }

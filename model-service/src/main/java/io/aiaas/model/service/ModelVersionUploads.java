@@ -44,6 +44,7 @@ public class ModelVersionUploads {
     private final IdempotencyLedger ledger;
     private final StorageUsage storage;
     private final AuditTrail audit;
+    private final TenantPurges purges;
 
     public ModelVersionUploads(
             ModelRepository models,
@@ -53,7 +54,8 @@ public class ModelVersionUploads {
             ModelServiceConfig config,
             IdempotencyLedger ledger,
             StorageUsage storage,
-            AuditTrail audit) {
+            AuditTrail audit,
+            TenantPurges purges) {
         this.models = models;
         this.versions = versions;
         this.store = store;
@@ -62,6 +64,7 @@ public class ModelVersionUploads {
         this.ledger = ledger;
         this.storage = storage;
         this.audit = audit;
+        this.purges = purges;
     }
 
     /**
@@ -193,6 +196,8 @@ public class ModelVersionUploads {
     }
 
     private void createIfAbsent(Owner owner, String modelName, String jobId, String requestId) {
+        // a training job that ends after its tenant was deleted creates nothing (its job is being purged)
+        purges.refuseIfPurged(owner.tenantId());
         if (models.findOwned(owner, modelName).isEmpty()) {
             Model model = new Model();
             model.id = io.aiaas.common.id.Ids.newId(io.aiaas.common.id.Ids.MODEL);

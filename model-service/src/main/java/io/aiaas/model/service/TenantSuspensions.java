@@ -8,22 +8,25 @@ import jakarta.transaction.Transactional;
 
 /**
  * Tenant events as the job engine needs them: a suspended tenant's waiting jobs stay waiting (its running ones finish),
- * a resumed tenant's are dispatched again. {@code plan.changed} needs nothing: the next submission brings the new
- * {@code concurrentJobs}.
+ * a resumed tenant's are dispatched again, a deleted tenant's objects are purged ({@link TenantPurges}).
+ * {@code plan.changed} needs nothing: the next submission brings the new {@code concurrentJobs}.
  */
 @ApplicationScoped
 public class TenantSuspensions {
     private final TenantSlotRepository slots;
     private final JobScheduler scheduler;
     private final ModelServiceConfig config;
+    private final TenantPurges purges;
 
-    public TenantSuspensions(TenantSlotRepository slots, JobScheduler scheduler, ModelServiceConfig config) {
+    public TenantSuspensions(
+            TenantSlotRepository slots, JobScheduler scheduler, ModelServiceConfig config, TenantPurges purges) {
         this.slots = slots;
         this.scheduler = scheduler;
         this.config = config;
+        this.purges = purges;
     }
 
-    /** Applies the event; idempotent (a redelivery sets the same flag again). */
+    /** Applies the event; idempotent (a redelivery sets the same flag again, or finds the purge recorded). */
     public void apply(TenantEvent event) {
         if (event == null || event.tenantId() == null || event.type() == null) {
             return;
@@ -34,6 +37,7 @@ public class TenantSuspensions {
                 setSuspended(event.tenantId(), false);
                 scheduler.wake();
             }
+            case TenantEvent.TYPE_TENANT_DELETED -> purges.record(event.tenantId());
             default -> {
                 // key revocations, plan changes, heartbeats: nothing for the job engine
             }
@@ -42,6 +46,10 @@ public class TenantSuspensions {
 
     @Transactional
     void setSuspended(String tenantId, boolean suspended) {
+        if (purges.purged(tenantId)) {
+            // an older event redelivered after the deletion: the purge removed the tenant's slot for good
+            return;
+        }
         slots.setSuspended(tenantId, suspended, config.jobs().defaultConcurrentJobs(), ModelCatalogue.now());
     }
 }

@@ -56,8 +56,9 @@ class OpenApiDocumentTest {
                         "GET /admin/v1/models/{name}/versions/{version} adminGetModelVersion",
                         "DELETE /admin/v1/models/{name}/versions/{version} adminDeleteModelVersion",
                         "PUT /admin/v1/models/{name}/aliases/{alias} adminSetModelAlias",
-                        "DELETE /admin/v1/models/{name}/aliases/{alias} adminDeleteModelAlias"),
-                Set.of("Models", "Jobs", "Admin catalogue", "Admin workers"));
+                        "DELETE /admin/v1/models/{name}/aliases/{alias} adminDeleteModelAlias",
+                        "GET /admin/v1/tenants/{id}/purge adminGetTenantPurge"),
+                Set.of("Models", "Jobs", "Admin catalogue", "Admin workers", "Admin tenants"));
     }
 
     @Test

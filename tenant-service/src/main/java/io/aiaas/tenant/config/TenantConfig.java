@@ -21,6 +21,8 @@ public interface TenantConfig {
 
     Audit audit();
 
+    DeletedTenants deletedTenants();
+
     interface Auth {
         /**
          * The JWKS file with the public keys of internal-token issuers (gateway, workers), as
@@ -98,6 +100,20 @@ public interface TenantConfig {
         /** {@code lastUsedAt} is written at most this often per key, so verification stays a read. */
         @WithDefault("60s")
         Duration lastUsedResolution();
+    }
+
+    /**
+     * The background removal of deleted tenants' API-key rows ({@code DeletedTenantKeys}); the keys stopped at the
+     * deletion already, and the tenants' usage and audit rows stay.
+     */
+    interface DeletedTenants {
+        /** How often a replica looks for deleted tenants whose key rows are still there. */
+        @WithDefault("10s")
+        Duration keyPurgeInterval();
+
+        /** Key rows deleted per transaction. */
+        @WithDefault("500")
+        int keyPurgeChunkSize();
     }
 
     /** The request buckets this service owns for every gateway replica ({@code RateLimitOwner}). */
