@@ -45,6 +45,10 @@ class RouteTableTest {
         assertEquals(new Route(Upstream.MODEL_SERVICE, Access.ADMINISTRATOR, null), route("GET", "/admin/v1/workers"));
         assertEquals(Upstream.TENANT_SERVICE, route("GET", "/admin/v1/workersx").upstream());
         assertEquals(Upstream.TENANT_SERVICE, route("GET", "/admin/v1/modelsx").upstream());
+        assertEquals(new Route(Upstream.TENANT_SERVICE, Access.ADMINISTRATOR, null), route("GET", "/admin/v1/usage"));
+        assertEquals(
+                new Route(Upstream.TENANT_SERVICE, Access.ADMINISTRATOR, null), route("GET", "/admin/v1/usage/export"));
+        assertEquals(Access.ADMINISTRATOR, table.area("/admin/v1/usage/export").orElseThrow());
     }
 
     @Test
