@@ -62,6 +62,7 @@ public class JobLifecycle {
     private final JobOutbox outbox;
     private final ModelServiceConfig config;
     private final Event<OutboxWritten> outboxWritten;
+    private final Event<UnbilledJobEnded> unbilled;
 
     public JobLifecycle(
             JobRepository jobs,
@@ -69,7 +70,9 @@ public class JobLifecycle {
             DispatchSlots slots,
             JobOutbox outbox,
             ModelServiceConfig config,
-            Event<OutboxWritten> outboxWritten) {
+            Event<OutboxWritten> outboxWritten,
+            Event<UnbilledJobEnded> unbilled) {
+        this.unbilled = unbilled;
         this.jobs = jobs;
         this.eventLog = eventLog;
         this.slots = slots;
@@ -335,6 +338,10 @@ public class JobLifecycle {
         eventLog.status(job, at);
         if (job.dispatchedAt != null) {
             slots.free(job.tenantId);
+        }
+        if (job.usage == null) {
+            // no usage event will settle its compute units: they are given back once this commits
+            unbilled.fire(new UnbilledJobEnded(job.tenantId, job.id, job.requestId));
         }
     }
 
