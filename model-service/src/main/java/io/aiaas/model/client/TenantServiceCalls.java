@@ -69,7 +69,7 @@ public class TenantServiceCalls {
         }
         if (status == 429) {
             String retryAfter = answer.getHeaderString("Retry-After");
-            ApiException refused = new ApiException(ProblemType.QUOTA_EXCEEDED, detail(answer.getEntity()));
+            ApiException refused = new ApiException(ProblemType.QUOTA_EXCEEDED, detail(body(answer)));
             throw withRetryAfter(refused, retryAfter);
         }
         if (status >= 500) {
@@ -77,7 +77,7 @@ public class TenantServiceCalls {
         }
         // 400, 401, 403, 404, 409: a fault of this service or its setup, not of the tenant's request
         throw new IllegalStateException(
-                "tenant-service refused a reservation with " + status + ": " + detail(answer.getEntity()));
+                "tenant-service refused a reservation with " + status + ": " + detail(body(answer)));
     }
 
     /** Releases; a reservation already gone is fine. */
@@ -106,6 +106,15 @@ public class TenantServiceCalls {
             refused.header("Retry-After", retryAfter);
         }
         return refused;
+    }
+
+    /** The body of an answer that is not a 2xx: the client leaves it unread (a stream), so it is read here. */
+    private static String body(RestResponse<String> answer) {
+        try {
+            return answer.readEntity(String.class);
+        } catch (RuntimeException unreadable) {
+            return "";
+        }
     }
 
     private static String detail(String body) {

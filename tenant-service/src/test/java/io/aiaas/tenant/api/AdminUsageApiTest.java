@@ -239,7 +239,7 @@ class AdminUsageApiTest {
                 "?to=2024-13-01T00:00:00Z",
                 "?from=2024-02-01T00:00:00Z&to=2024-01-01T00:00:00Z",
                 "?from=2020-01-01T00:00:00Z&to=2024-01-01T00:00:00Z",
-                "?tenant=")) {
+                "?tenant=ten_" + "x".repeat(300))) {
             problem(asAdmin().get("/admin/v1/usage" + query).then(), 400, "invalid-request");
         }
         for (String query : List.of("?granularity=minute", "?from=2024-01-01", "?to=soon")) {
