@@ -15,9 +15,10 @@ import java.util.Map;
  *
  * @param gatewayKey PKCS#8 PEM private key of the gateway
  * @param workerKey PKCS#8 PEM private key of the workers
- * @param jwks public keys of both, each bound to its issuer
+ * @param jwks public keys of every issuer, each bound to its issuer
+ * @param modelServiceKey PKCS#8 PEM private key of model-service (its calls to tenant-service)
  */
-public record InternalKeyFiles(Path gatewayKey, Path workerKey, Path jwks) {
+public record InternalKeyFiles(Path gatewayKey, Path workerKey, Path jwks, Path modelServiceKey) {
 
     /** The files in {@code dir}, created there first if missing; existing keys are kept. */
     public static InternalKeyFiles ensure(Path dir) throws IOException {
@@ -25,10 +26,12 @@ public record InternalKeyFiles(Path gatewayKey, Path workerKey, Path jwks) {
         InternalKeyFiles files = new InternalKeyFiles(
                 dir.resolve("gateway-signing-key.pem"),
                 dir.resolve("worker-signing-key.pem"),
-                dir.resolve("internal-jwks.json"));
+                dir.resolve("internal-jwks.json"),
+                dir.resolve("model-service-signing-key.pem"));
         Map<String, java.security.PublicKey> publicKeys = new LinkedHashMap<>();
         publicKeys.put(InternalToken.ISSUER_GATEWAY, ensureKey(files.gatewayKey));
         publicKeys.put(InternalToken.ISSUER_WORKER, ensureKey(files.workerKey));
+        publicKeys.put(InternalToken.ISSUER_MODEL_SERVICE, ensureKey(files.modelServiceKey));
         Files.writeString(files.jwks, SigningKeys.jwks(publicKeys), StandardCharsets.UTF_8);
         return files;
     }

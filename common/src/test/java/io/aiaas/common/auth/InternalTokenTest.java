@@ -107,6 +107,6 @@ class InternalTokenTest {
         String key = Files.readString(first.gatewayKey());
         InternalKeyFiles second = InternalKeyFiles.ensure(dir);
         assertEquals(key, Files.readString(second.gatewayKey()));
-        assertEquals(2, SigningKeys.readJwks(second.jwks()).size());
+        assertEquals(3, SigningKeys.readJwks(second.jwks()).size());
     }
 }

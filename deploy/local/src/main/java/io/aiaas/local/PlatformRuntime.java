@@ -129,6 +129,8 @@ public final class PlatformRuntime implements AutoCloseable {
         serviceEnv.put("AIAAS_INTERNAL_JWKS_FILE", keys.jwks().toString());
         serviceEnv.put("AIAAS_GATEWAY_SIGNING_KEY_FILE", keys.gatewayKey().toString());
         serviceEnv.put("AIAAS_WORKER_SIGNING_KEY_FILE", keys.workerKey().toString());
+        serviceEnv.put(
+                "AIAAS_MODEL_SERVICE_SIGNING_KEY_FILE", keys.modelServiceKey().toString());
         Path artifacts = Files.createDirectories(state.resolve("artifacts"));
         serviceEnv.put("AIAAS_ARTIFACT_DIR", artifacts.toString());
         serviceEnv.put(

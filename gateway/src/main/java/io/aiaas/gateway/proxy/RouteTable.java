@@ -76,6 +76,8 @@ public class RouteTable {
             tenant("/tfserving", Upstream.PREDICTION, Scopes.PREDICT, Scopes.PREDICT, null, null),
             admin("/admin/v1/models", Upstream.MODEL_SERVICE, "/versions", Body.MODEL_ARCHIVE),
             admin("/admin/v1/workers", Upstream.MODEL_SERVICE, null, null),
+            // usage of every tenant and its CSV export (/admin/v1/usage/export); named so the route shows
+            admin("/admin/v1/usage", Upstream.TENANT_SERVICE, null, null),
             admin("/admin/v1", Upstream.TENANT_SERVICE, null, null));
 
     /**

@@ -63,6 +63,10 @@ class RouteTableTest {
         assertEquals(
                 Upstream.TENANT_SERVICE,
                 route("GET", "/admin/v1/tenants//purge").upstream());
+        assertEquals(new Route(Upstream.TENANT_SERVICE, Access.ADMINISTRATOR, null), route("GET", "/admin/v1/usage"));
+        assertEquals(
+                new Route(Upstream.TENANT_SERVICE, Access.ADMINISTRATOR, null), route("GET", "/admin/v1/usage/export"));
+        assertEquals(Access.ADMINISTRATOR, table.area("/admin/v1/usage/export").orElseThrow());
     }
 
     @Test

@@ -50,6 +50,9 @@ public final class OpenApiStandIns {
                 "/admin/v1/audit": {
                   "get": {"responses": {"200": {"description": "Audit entries", "content": {"application/json": {"schema": {"type": "object"}}}}}}
                 },
+                "/admin/v1/usage": {
+                  "get": {"responses": {"200": {"description": "Usage of every tenant", "content": {"application/json": {"schema": {"type": "object"}}}}}}
+                },
                 "/internal/v1/api-keys/verify": {
                   "post": {"summary": "Verify a key by its hash (gateway only)",
                     "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/VerifyKey"}}}},

@@ -25,9 +25,15 @@ public interface ModelServiceConfig {
     @WithDefault("4294967296")
     long maxModelBytes();
 
+    /** tenant-service's base URL, for compute-unit reservations. Env {@code AIAAS_TENANT_SERVICE_URL}. */
+    @WithDefault("http://localhost:8081")
+    String tenantServiceUrl();
+
     Auth auth();
 
     Jobs jobs();
+
+    Quota quota();
 
     Outbox outbox();
 
@@ -47,6 +53,52 @@ public interface ModelServiceConfig {
          */
         @WithDefault("5s")
         Duration jwksRefetchInterval();
+
+        /**
+         * PKCS#8 PEM private key model-service signs its service tokens with (calls to tenant-service); its public key
+         * is in the shared JWKS. Env {@code AIAAS_MODEL_SERVICE_SIGNING_KEY_FILE}; required while
+         * {@code aiaas.model.quota.enabled}.
+         */
+        Optional<Path> signingKeyFile();
+    }
+
+    /**
+     * The monthly compute-unit quota: before a job is stored, its estimated units are reserved at tenant-service
+     * (docs/internal-contracts.md). The estimate is {@code inline-units} for inline inference, plus
+     * {@code ceil(rows × batch-units-per-row)} for batch inference, plus {@code ceil(rows × epochs ×
+     * training-units-per-example-epoch)} for training; the job's usage event replaces it with what the job used.
+     */
+    interface Quota {
+        /** Whether jobs reserve compute units; off only where no tenant-service runs (this module's own tests). */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** Units reserved for an inline inference job, and the base of every other estimate. */
+        @WithDefault("5")
+        long inlineUnits();
+
+        /** Units per dataset row added for a batch inference job. */
+        @WithDefault("0.01")
+        double batchUnitsPerRow();
+
+        /** Units per dataset row and epoch added for a training job. */
+        @WithDefault("0.01")
+        double trainingUnitsPerExampleEpoch();
+
+        /**
+         * Added to a job's runtime bound to make its reservation's lifetime: how long a job may wait queued. A
+         * reservation whose job never ends (its usage event never comes) expires after this lifetime.
+         */
+        @WithDefault("1h")
+        Duration queueAllowance();
+
+        /** How long a reservation call may take, connection included, before the job is refused with a 503. */
+        @WithDefault("3s")
+        Duration timeout();
+
+        /** {@code Retry-After} of the 503 a job gets while tenant-service cannot be reached. */
+        @WithDefault("5")
+        int retryAfterSeconds();
     }
 
     interface Jobs {

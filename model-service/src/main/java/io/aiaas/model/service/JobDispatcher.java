@@ -7,6 +7,7 @@ import io.aiaas.common.quarkus.idempotency.IdempotencyLedger;
 import io.aiaas.common.quarkus.idempotency.IdempotentRequest;
 import io.aiaas.common.quarkus.idempotency.IdempotentResponse;
 import io.aiaas.messaging.trace.KafkaTracing;
+import io.aiaas.model.client.ComputeReservations;
 import io.aiaas.model.config.ModelServiceConfig;
 import io.aiaas.model.domain.Job;
 import io.aiaas.model.repository.JobRepository;
@@ -21,6 +22,9 @@ import java.util.function.Function;
  * one of its tenant's slots (with its first {@code status} event), and the local {@link JobScheduler} is woken once
  * the transaction committed. The tenant's slot row is written only when missing or when the plan's
  * {@code concurrentJobs} changed, and never locked here: submissions of one tenant do not queue behind each other.
+ * Before the job is stored its estimated compute units are reserved at tenant-service ({@link ComputeEstimates}): a
+ * tenant whose monthly quota has no room gets a 429 and nothing is stored; when tenant-service cannot answer, a 503;
+ * when the job cannot be stored after its units were reserved, they are released.
  */
 @ApplicationScoped
 public class JobDispatcher {
@@ -34,6 +38,8 @@ public class JobDispatcher {
     private final IdempotencyLedger ledger;
     private final AuditTrail audit;
     private final TenantPurges purges;
+    private final ComputeEstimates estimates;
+    private final ComputeReservations reservations;
 
     public JobDispatcher(
             JobAdmission admission,
@@ -45,7 +51,9 @@ public class JobDispatcher {
             KafkaTracing tracing,
             IdempotencyLedger ledger,
             AuditTrail audit,
-            TenantPurges purges) {
+            TenantPurges purges,
+            ComputeEstimates estimates,
+            ComputeReservations reservations) {
         this.admission = admission;
         this.jobs = jobs;
         this.slots = slots;
@@ -56,6 +64,13 @@ public class JobDispatcher {
         this.ledger = ledger;
         this.audit = audit;
         this.purges = purges;
+        this.estimates = estimates;
+        this.reservations = reservations;
+    }
+
+    /** The job whose units this submission reserved, if it did. */
+    private static final class Reserved {
+        String jobId;
     }
 
     /**
@@ -74,18 +89,38 @@ public class JobDispatcher {
             String requestId,
             Function<Job, IdempotentResponse> answer) {
         int limit = plan.map(PlanLimits::concurrentJobs).orElse(config.jobs().defaultConcurrentJobs());
-        IdempotentResponse response = QuarkusTransaction.requiringNew()
-                .call(() -> ledger.once(idempotency, () -> accept(tenantId, plan, limit, request, requestId), answer));
+        Reserved reserved = new Reserved();
+        IdempotentResponse response;
+        try {
+            response = QuarkusTransaction.requiringNew()
+                    .call(() -> ledger.once(
+                            idempotency, () -> accept(tenantId, plan, limit, request, requestId, reserved), answer));
+        } catch (RuntimeException e) {
+            if (reserved.jobId != null) {
+                reservations.releaseLater(tenantId, reserved.jobId, requestId);
+            }
+            throw e;
+        }
         scheduler.wake();
         return response;
     }
 
-    private Job accept(String tenantId, Optional<PlanLimits> plan, int limit, JobSubmission request, String requestId) {
+    private Job accept(
+            String tenantId,
+            Optional<PlanLimits> plan,
+            int limit,
+            JobSubmission request,
+            String requestId,
+            Reserved reserved) {
         if (request == null) {
             throw ApiException.badRequest("A JSON body is required.");
         }
         purges.refuseIfPurged(tenantId);
         Job job = admission.admit(tenantId, plan, request, requestId);
+        if (reservations.enabled()) {
+            reservations.reserve(tenantId, job.id, estimates.units(job), estimates.lifetime(job), requestId);
+            reserved.jobId = job.id;
+        }
         job.concurrentLimit = limit;
         job.storageLimit = plan.map(PlanLimits::storageBytes).orElse(null);
         // Dispatch comes later, on the scheduler's thread: its record continues this request's trace.

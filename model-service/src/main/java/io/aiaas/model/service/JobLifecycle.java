@@ -64,6 +64,7 @@ public class JobLifecycle {
     private final ModelServiceConfig config;
     private final Event<OutboxWritten> outboxWritten;
     private final AuditTrail audit;
+    private final Event<UnbilledJobEnded> unbilled;
 
     public JobLifecycle(
             JobRepository jobs,
@@ -72,7 +73,9 @@ public class JobLifecycle {
             JobOutbox outbox,
             ModelServiceConfig config,
             Event<OutboxWritten> outboxWritten,
-            AuditTrail audit) {
+            AuditTrail audit,
+            Event<UnbilledJobEnded> unbilled) {
+        this.unbilled = unbilled;
         this.jobs = jobs;
         this.eventLog = eventLog;
         this.slots = slots;
@@ -365,6 +368,10 @@ public class JobLifecycle {
                 AuditTrail.job(job.id),
                 job.tenantId,
                 job.requestId);
+        if (job.usage == null) {
+            // no usage event will settle its compute units: they are given back once this commits
+            unbilled.fire(new UnbilledJobEnded(job.tenantId, job.id, job.requestId));
+        }
     }
 
     private static boolean after(int attempt, int seq, Job job) {

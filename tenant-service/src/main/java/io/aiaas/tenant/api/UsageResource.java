@@ -5,6 +5,7 @@ import io.aiaas.common.quarkus.auth.CallerContext;
 import io.aiaas.tenant.api.UsageViews.UsageReport;
 import io.aiaas.tenant.config.TenantConfig;
 import io.aiaas.tenant.domain.UsageWindow;
+import io.aiaas.tenant.service.ComputeQuotaLedger;
 import io.aiaas.tenant.service.UsageService;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -28,11 +29,13 @@ public class UsageResource {
     private final UsageService usage;
     private final CallerContext caller;
     private final TenantConfig config;
+    private final ComputeQuotaLedger quota;
 
-    public UsageResource(UsageService usage, CallerContext caller, TenantConfig config) {
+    public UsageResource(UsageService usage, CallerContext caller, TenantConfig config, ComputeQuotaLedger quota) {
         this.usage = usage;
         this.caller = caller;
         this.config = config;
+        this.quota = quota;
     }
 
     @GET
@@ -40,7 +43,11 @@ public class UsageResource {
             operationId = "getUsage",
             summary = "Read the tenant's usage per UTC hour or day",
             description = "Requires scope `usage:read`. The window is `[from, to)`; it spans at most 400 days. Bad"
-                    + " times, an unknown granularity, `from` not before `to` or a longer span are a 400.",
+                    + " times, an unknown granularity, `from` not before `to` or a longer span are a 400."
+                    + " `computeUnits` is the current UTC month's quota whatever the window: the plan's"
+                    + " `monthlyQuota`, the units `used` (billed by usage events), `reserved` (held by admitted jobs"
+                    + " that have not ended) and `remaining`; work that needs more than `remaining` is refused with"
+                    + " 429 `quota-exceeded`.",
             extensions = @Extension(name = "x-required-scope", value = Scopes.USAGE_READ))
     @APIResponse(responseCode = "200", description = "Usage buckets by kind and model, and their totals.")
     public UsageReport get(
@@ -66,6 +73,6 @@ public class UsageResource {
         String tenant = caller.tenantWithScope(Scopes.USAGE_READ);
         UsageWindow window = UsageWindow.of(
                 from, to, granularity, Instant.now(), config.usage().maxRange());
-        return UsageReport.of(window, usage.report(tenant, window));
+        return UsageReport.of(window, usage.report(tenant, window), quota.balance(tenant));
     }
 }

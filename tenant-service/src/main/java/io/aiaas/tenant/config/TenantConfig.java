@@ -23,6 +23,18 @@ public interface TenantConfig {
 
     DeletedTenants deletedTenants();
 
+    Compute compute();
+
+    /** The compute-unit reservations of the monthly quota ({@code ComputeQuotaLedger}). */
+    interface Compute {
+        /**
+         * How often expired reservations are deleted. They stop counting the moment they expire whatever this is; the
+         * sweep only keeps the table small. Read by the scheduler as {@code aiaas.tenant.compute.sweep-interval}.
+         */
+        @WithDefault("60s")
+        Duration sweepInterval();
+    }
+
     interface Auth {
         /**
          * The JWKS file with the public keys of internal-token issuers (gateway, workers), as

@@ -1,6 +1,7 @@
 package io.aiaas.tenant.repository;
 
 import io.aiaas.tenant.domain.Granularity;
+import io.aiaas.tenant.domain.TenantUsageBucket;
 import io.aiaas.tenant.domain.UsageBucket;
 import io.aiaas.tenant.domain.UsageRecord;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -35,6 +36,13 @@ public class UsageEventRepository {
             + " sum(units) AS units FROM usage_event"
             + " WHERE tenant_id = ? AND occurred_at >= ? AND occurred_at < ?"
             + " GROUP BY bucket, kind, model ORDER BY bucket, kind, model NULLS FIRST";
+
+    private static final String AGGREGATE_ALL = "SELECT tenant_id, date_trunc(?, occurred_at AT TIME ZONE 'UTC') AS"
+            + " bucket, kind, model, count(*) AS requests, sum(examples) AS examples, sum(compute_millis) AS"
+            + " compute_millis, sum(units) AS units FROM usage_event WHERE occurred_at >= ? AND occurred_at < ?"
+            + " GROUP BY tenant_id, bucket, kind, model ORDER BY tenant_id, bucket, kind, model NULLS FIRST";
+
+    private static final String ANY_EVENT = "SELECT 1 FROM usage_event WHERE tenant_id = ? LIMIT 1";
 
     private final DataSource dataSource;
 
@@ -84,19 +92,51 @@ public class UsageEventRepository {
             ps.setObject(4, utc(to));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    LocalDateTime bucket = rs.getObject("bucket", LocalDateTime.class);
-                    out.add(new UsageBucket(
-                            bucket.toInstant(ZoneOffset.UTC),
-                            rs.getString("kind"),
-                            rs.getString("model"),
-                            rs.getLong("requests"),
-                            rs.getLong("examples"),
-                            rs.getLong("compute_millis"),
-                            rs.getLong("units")));
+                    out.add(bucket(rs));
                 }
             }
         }
         return out;
+    }
+
+    /** Every tenant's usage in {@code [from, to)}, per tenant, UTC bucket, kind and model. */
+    public List<TenantUsageBucket> aggregateAll(Instant from, Instant to, Granularity granularity) throws SQLException {
+        List<TenantUsageBucket> out = new ArrayList<>();
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement(AGGREGATE_ALL)) {
+            ps.setString(1, granularity.value());
+            ps.setObject(2, utc(from));
+            ps.setObject(3, utc(to));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new TenantUsageBucket(rs.getString("tenant_id"), bucket(rs)));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Whether any usage of the tenant was ever stored (usage outlives a deleted tenant, for billing). */
+    public boolean anyOf(String tenantId) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement(ANY_EVENT)) {
+            ps.setString(1, tenantId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    private static UsageBucket bucket(ResultSet rs) throws SQLException {
+        LocalDateTime bucket = rs.getObject("bucket", LocalDateTime.class);
+        return new UsageBucket(
+                bucket.toInstant(ZoneOffset.UTC),
+                rs.getString("kind"),
+                rs.getString("model"),
+                rs.getLong("requests"),
+                rs.getLong("examples"),
+                rs.getLong("compute_millis"),
+                rs.getLong("units"));
     }
 
     private static OffsetDateTime utc(Instant instant) {

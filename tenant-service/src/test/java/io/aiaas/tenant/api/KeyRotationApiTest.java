@@ -62,7 +62,7 @@ class KeyRotationApiTest {
             } while (status != 200 && System.nanoTime() < deadline);
             assertEquals(200, status, "the rotated-in key is trusted within the refetch interval (1 s in tests)");
         } finally {
-            InternalKeyFiles.ensure(file.getParent()); // the JWKS of the installation's two keys again
+            InternalKeyFiles.ensure(file.getParent()); // the JWKS of the installation's keys again
         }
     }
 

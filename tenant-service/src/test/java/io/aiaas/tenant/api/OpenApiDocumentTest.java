@@ -36,7 +36,9 @@ class OpenApiDocumentTest {
                         "POST /admin/v1/tenants/{id}/api-keys adminCreateTenantApiKey",
                         "GET /admin/v1/tenants/{id}/api-keys/{keyId} adminGetTenantApiKey",
                         "DELETE /admin/v1/tenants/{id}/api-keys/{keyId} adminRevokeTenantApiKey",
-                        "GET /admin/v1/audit adminListAudit"),
-                Set.of("API keys", "Usage", "Admin plans", "Admin tenants", "Admin audit"));
+                        "GET /admin/v1/audit adminListAudit",
+                        "GET /admin/v1/usage adminGetUsage",
+                        "GET /admin/v1/usage/export adminExportUsage"),
+                Set.of("API keys", "Usage", "Admin plans", "Admin tenants", "Admin audit", "Admin usage"));
     }
 }

@@ -69,6 +69,12 @@ public final class Tokens {
                 .sign(AUDIENCE, "worker-1", null, List.of(), List.of(Scopes.ROLE_SERVICE), "req-worker");
     }
 
+    /** model-service's service token, as it reserves compute units. */
+    public static String modelService() {
+        return new InternalTokenSigner(InternalToken.ISSUER_MODEL_SERVICE, read(files().modelServiceKey()))
+                .sign(AUDIENCE, "model-service", null, List.of(), List.of(Scopes.ROLE_SERVICE), null);
+    }
+
     /** Claims to be the gateway but is signed with a key nobody trusts. */
     public static String forgedAdmin() {
         return new InternalTokenSigner(

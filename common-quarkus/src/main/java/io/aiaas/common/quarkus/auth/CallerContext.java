@@ -52,9 +52,10 @@ public class CallerContext {
         }
     }
 
-    public void requireService(String issuer) {
+    /** The call must be a platform component's, signed by one of {@code issuers}. */
+    public void requireService(String... issuers) {
         InternalToken t = token();
-        if (!t.hasRole(Scopes.ROLE_SERVICE) || !t.iss().equals(issuer)) {
+        if (!t.hasRole(Scopes.ROLE_SERVICE) || !java.util.Arrays.asList(issuers).contains(t.iss())) {
             throw ApiException.forbidden("This call is reserved to the platform's own components.");
         }
     }

@@ -74,12 +74,14 @@ public final class OpenApiChecks {
             if (code.startsWith("2")) {
                 success = true;
                 if (!code.equals("204")) {
-                    // JSON, an event stream (text/event-stream) such as a job's events, or NDJSON (a batch output)
+                    // JSON, an event stream (text/event-stream) such as a job's events, NDJSON (a batch output) or
+                    // CSV (the usage export)
                     JsonNode content = response.path("content");
                     assertTrue(
                             content.path("application/json").has("schema")
                                     || content.path("text/event-stream").has("schema")
-                                    || content.path("application/x-ndjson").has("schema"),
+                                    || content.path("application/x-ndjson").has("schema")
+                                    || content.path("text/csv").has("schema"),
                             where + " " + code + " has a body schema: " + response);
                 }
             } else {

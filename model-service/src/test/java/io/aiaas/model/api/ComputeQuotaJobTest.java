@@ -1,0 +1,206 @@
+package io.aiaas.model.api;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.startsWith;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.aiaas.common.error.ProblemType;
+import io.aiaas.common.id.Ids;
+import io.aiaas.common.json.Json;
+import io.aiaas.infra.testing.InfraTestResource;
+import io.aiaas.model.support.ApiTestSupport;
+import io.aiaas.model.support.Archives;
+import io.aiaas.model.support.DenseModels;
+import io.aiaas.model.support.InternalKeysTestResource;
+import io.aiaas.model.support.StandInTenantService;
+import io.aiaas.model.support.Tokens;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import javax.sql.DataSource;
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Jobs reserve their estimated compute units at tenant-service (here a stand-in that refuses {@code ten_spent…}
+ * tenants and fails for {@code ten_down…} ones) before anything is stored.
+ */
+@QuarkusTest
+@QuarkusTestResource(
+        value = InfraTestResource.class,
+        initArgs = {@ResourceArg(name = "postgres", value = "true"), @ResourceArg(name = "kafka", value = "true")})
+@QuarkusTestResource(InternalKeysTestResource.class)
+@QuarkusTestResource(value = StandInTenantService.class, restrictToAnnotatedClass = true)
+class ComputeQuotaJobTest extends ApiTestSupport {
+    private static final String X = "{\"name\":\"x\",\"shape\":[1,3],\"datatype\":\"FP32\",\"data\":[1,2,3]}";
+    private static final String INLINE = "{\"type\":\"inference\",\"model\":\"metered\",\"inputs\":[" + X + "]}";
+
+    @Inject
+    DataSource dataSource;
+
+    private static String tenant(String prefix) {
+        return prefix + Ids.newId(Ids.TENANT).substring(4);
+    }
+
+    private static void setUpModel(String tenant) {
+        createModel(tenant, "metered");
+        upload(tenant, "metered", "application/zip", Archives.zip(Archives.entries(DenseModels.dense(), "")))
+                .statusCode(201);
+    }
+
+    /** Every call the stand-in received, oldest first. */
+    private static List<JsonNode> calls() throws Exception {
+        String base = ConfigProvider.getConfig().getValue("aiaas.model.tenant-service-url", String.class);
+        JsonNode all = Json.mapper()
+                .readTree(given().get(base + "/calls")
+                        .then()
+                        .statusCode(200)
+                        .extract()
+                        .asString());
+        List<JsonNode> out = new ArrayList<>();
+        all.forEach(out::add);
+        return out;
+    }
+
+    private static List<JsonNode> callsFor(String tenant) throws Exception {
+        return calls().stream()
+                .filter(c -> tenant.equals(c.path("tenantId").asText()))
+                .toList();
+    }
+
+    /** The tenant's job rows, job event rows and outbox records. */
+    private long[] stored(String tenant) throws Exception {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement s = c.prepareStatement("SELECT (SELECT count(*) FROM job WHERE tenant_id = ?),"
+                        + " (SELECT count(*) FROM job_event e JOIN job j ON j.id = e.job_id WHERE j.tenant_id = ?),"
+                        + " (SELECT count(*) FROM outbox WHERE payload LIKE '%' || ? || '%' AND topic <> ?)")) {
+            s.setString(1, tenant);
+            s.setString(2, tenant);
+            s.setString(3, tenant);
+            s.setString(4, io.aiaas.common.events.Topics.MODEL_EVENTS);
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                return new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3)};
+            }
+        }
+    }
+
+    @Test
+    void aJobOverTheQuotaIsA429AndNothingIsStored() throws Exception {
+        String tenant = tenant("ten_spent");
+        setUpModel(tenant);
+        as(Tokens.tenant(tenant))
+                .contentType("application/json")
+                .body(INLINE)
+                .post("/v1/jobs")
+                .then()
+                .statusCode(429)
+                .contentType(startsWith("application/problem+json"))
+                .header("Retry-After", "86400")
+                .body("type", equalTo(ProblemType.QUOTA_EXCEEDED_TYPE))
+                .body("status", equalTo(429))
+                .body("detail", org.hamcrest.Matchers.containsString("monthly compute-unit quota"))
+                .body("requestId", org.hamcrest.Matchers.notNullValue());
+        assertEquals(List.of(0L, 0L, 0L), List.of(stored(tenant)[0], stored(tenant)[1], stored(tenant)[2]));
+        as(Tokens.tenant(tenant)).get("/v1/jobs").then().statusCode(200).body("items.size()", equalTo(0));
+        List<JsonNode> asked = callsFor(tenant);
+        assertTrue(asked.size() >= 1, "the reservation was asked for");
+        assertTrue(asked.stream().allMatch(c -> c.path("call").asText().equals("reserve")));
+    }
+
+    @Test
+    void whenTenantServiceFailsTheJobIsA503AndNothingIsStored() throws Exception {
+        String tenant = tenant("ten_down");
+        setUpModel(tenant);
+        as(Tokens.tenant(tenant))
+                .contentType("application/json")
+                .body(INLINE)
+                .post("/v1/jobs")
+                .then()
+                .statusCode(503)
+                .contentType(startsWith("application/problem+json"))
+                .header("Retry-After", org.hamcrest.Matchers.notNullValue())
+                .body("type", equalTo("/problems/unavailable"));
+        long[] counts = stored(tenant);
+        assertEquals(0, counts[0] + counts[1] + counts[2], "nothing stored");
+    }
+
+    @Test
+    void anAcceptedJobReservedItsEstimateUnderItsOwnIdAndACancelledOneGivesItBack() throws Exception {
+        String tenant = newTenant();
+        setUpModel(tenant);
+        String inline = as(Tokens.tenant(tenant))
+                .contentType("application/json")
+                .body("{\"type\":\"inference\",\"model\":\"metered\",\"maxRuntimeSeconds\":30,\"inputs\":[" + X + "]}")
+                .post("/v1/jobs")
+                .then()
+                .statusCode(202)
+                .extract()
+                .path("id");
+
+        // a batch job over a dataset of 200 rows: 5 + ceil(200 × 0.01) units
+        StringBuilder csv = new StringBuilder("a,b,c,label\n");
+        for (int i = 0; i < 200; i++) {
+            csv.append(i % 3).append(",1,2,").append(i % 2).append('\n');
+        }
+        String dataset = as(Tokens.tenant(tenant))
+                .contentType("text/csv")
+                .body(csv.toString())
+                .post("/v1/datasets?name=rows&label=label")
+                .then()
+                .statusCode(201)
+                .extract()
+                .path("id");
+        String batch = as(Tokens.tenant(tenant))
+                .contentType("application/json")
+                .body("{\"type\":\"inference\",\"model\":\"metered\",\"dataset\":\"" + dataset + "\"}")
+                .post("/v1/jobs")
+                .then()
+                .statusCode(202)
+                .extract()
+                .path("id");
+        // training, 3 epochs: 5 + ceil(200 × 3 × 0.01) units
+        String training = as(Tokens.tenant(tenant))
+                .contentType("application/json")
+                .body("{\"type\":\"training\",\"dataset\":\"" + dataset + "\",\"model\":\"trained\",\"spec\":"
+                        + "{\"layers\":[{\"type\":\"dense\",\"units\":2,\"activation\":\"softmax\"}],"
+                        + "\"loss\":\"sparse_categorical_crossentropy\",\"epochs\":3}}")
+                .post("/v1/jobs")
+                .then()
+                .statusCode(202)
+                .extract()
+                .path("id");
+
+        List<JsonNode> reserved = callsFor(tenant);
+        assertEquals(3, reserved.size(), reserved.toString());
+        assertEquals(inline, reserved.get(0).path("reservationId").asText());
+        assertEquals(5, reserved.get(0).path("units").asLong());
+        assertEquals(30 + 600, reserved.get(0).path("ttlSeconds").asLong(), "max runtime + queue allowance");
+        assertEquals(batch, reserved.get(1).path("reservationId").asText());
+        assertEquals(7, reserved.get(1).path("units").asLong());
+        assertEquals(training, reserved.get(2).path("reservationId").asText());
+        assertEquals(11, reserved.get(2).path("units").asLong());
+
+        // cancelled while queued: no usage event will come, so the units go back at once
+        as(Tokens.tenant(tenant)).post("/v1/jobs/" + inline + "/cancel").then().statusCode(202);
+        await("the cancelled job's reservation is released", Duration.ofSeconds(20), () -> {
+            try {
+                return callsFor(tenant).stream()
+                        .anyMatch(c -> c.path("call").asText().equals("release")
+                                && c.path("reservationId").asText().equals(inline));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+}

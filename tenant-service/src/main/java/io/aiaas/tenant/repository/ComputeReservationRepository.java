@@ -1,0 +1,163 @@
+package io.aiaas.tenant.repository;
+
+import io.aiaas.tenant.domain.ComputeReservation;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Optional;
+import javax.sql.DataSource;
+
+/**
+ * Compute-unit reservations, in plain SQL beside the usage ledger they are weighed against. Runs in the caller's
+ * transaction (the data source enlists in it).
+ */
+@ApplicationScoped
+public class ComputeReservationRepository {
+    /**
+     * Serialises the reservations of one tenant for the rest of the transaction; other tenants, and every other lock of
+     * this schema, are untouched (the first key names this lock's kind).
+     */
+    private static final String LOCK = "SELECT pg_advisory_xact_lock(1129665857, hashtext(?))";
+
+    /**
+     * The month's usage and the live reservations, in one statement: one snapshot, so a settlement committing in
+     * between (usage stored and its reservation settled together) is seen either whole or not at all.
+     */
+    private static final String BALANCE = "SELECT"
+            + " (SELECT coalesce(sum(units), 0) FROM usage_event"
+            + "   WHERE tenant_id = ? AND occurred_at >= ? AND occurred_at < ?) AS used,"
+            + " (SELECT coalesce(sum(units), 0) FROM compute_reservation"
+            + "   WHERE tenant_id = ? AND settled_at IS NULL AND expires_at > ?) AS reserved";
+
+    private static final String FIND = "SELECT tenant_id, reservation_id, units, created_at, expires_at, settled_at"
+            + " FROM compute_reservation WHERE tenant_id = ? AND reservation_id = ?";
+
+    private static final String INSERT = "INSERT INTO compute_reservation"
+            + " (tenant_id, reservation_id, units, created_at, expires_at) VALUES (?, ?, ?, ?, ?)";
+
+    private static final String DELETE = "DELETE FROM compute_reservation WHERE tenant_id = ? AND reservation_id = ?";
+
+    private static final String SETTLE = "UPDATE compute_reservation SET settled_at = ?"
+            + " WHERE tenant_id = ? AND reservation_id = ? AND settled_at IS NULL";
+
+    private static final String SWEEP = "DELETE FROM compute_reservation WHERE expires_at <= ?";
+
+    /** A tenant's month: its usage and its live reservations. */
+    public record Balance(long used, long reserved) {}
+
+    /** The work a usage event bills, as a reservation's key. */
+    public record SettledWork(String tenantId, String reservationId) {}
+
+    private final DataSource dataSource;
+
+    public ComputeReservationRepository(DataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    /** Takes the tenant's reservation lock until the transaction ends. */
+    public void lockTenant(String tenantId) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement(LOCK)) {
+            ps.setString(1, tenantId);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+            }
+        }
+    }
+
+    /** Usage in {@code [monthStart, monthEnd)} and reservations live at {@code now}. */
+    public Balance balance(String tenantId, Instant monthStart, Instant monthEnd, Instant now) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement(BALANCE)) {
+            ps.setString(1, tenantId);
+            ps.setObject(2, utc(monthStart));
+            ps.setObject(3, utc(monthEnd));
+            ps.setString(4, tenantId);
+            ps.setObject(5, utc(now));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return new Balance(rs.getLong("used"), rs.getLong("reserved"));
+            }
+        }
+    }
+
+    public Optional<ComputeReservation> find(String tenantId, String reservationId) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement(FIND)) {
+            ps.setString(1, tenantId);
+            ps.setString(2, reservationId);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                OffsetDateTime settled = rs.getObject("settled_at", OffsetDateTime.class);
+                return Optional.of(new ComputeReservation(
+                        rs.getString("tenant_id"),
+                        rs.getString("reservation_id"),
+                        rs.getLong("units"),
+                        rs.getObject("created_at", OffsetDateTime.class).toInstant(),
+                        rs.getObject("expires_at", OffsetDateTime.class).toInstant(),
+                        settled == null ? null : settled.toInstant()));
+            }
+        }
+    }
+
+    public void insert(ComputeReservation r) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement(INSERT)) {
+            ps.setString(1, r.tenantId());
+            ps.setString(2, r.reservationId());
+            ps.setLong(3, r.units());
+            ps.setObject(4, utc(r.createdAt()));
+            ps.setObject(5, utc(r.expiresAt()));
+            ps.executeUpdate();
+        }
+    }
+
+    /** Removes a reservation; whether there was one. */
+    public boolean delete(String tenantId, String reservationId) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement(DELETE)) {
+            ps.setString(1, tenantId);
+            ps.setString(2, reservationId);
+            return ps.executeUpdate() > 0;
+        }
+    }
+
+    /** Marks the reservations of billed work settled; those already settled, or never made, are left as they are. */
+    public int settle(List<SettledWork> work, Instant at) throws SQLException {
+        if (work.isEmpty()) {
+            return 0;
+        }
+        int settled = 0;
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement(SETTLE)) {
+            for (SettledWork w : work) {
+                ps.setObject(1, utc(at));
+                ps.setString(2, w.tenantId());
+                ps.setString(3, w.reservationId());
+                settled += ps.executeUpdate();
+            }
+        }
+        return settled;
+    }
+
+    /** Deletes every reservation expired at {@code now}; how many. */
+    public int deleteExpired(Instant now) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement(SWEEP)) {
+            ps.setObject(1, utc(now));
+            return ps.executeUpdate();
+        }
+    }
+
+    private static OffsetDateTime utc(Instant instant) {
+        return instant.atOffset(ZoneOffset.UTC);
+    }
+}
