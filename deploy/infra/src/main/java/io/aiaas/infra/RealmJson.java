@@ -62,6 +62,15 @@ final class RealmJson {
                   "users": [
                 %s
                   ],
+                  "components": {
+                    "org.keycloak.userprofile.UserProfileProvider": [
+                      {
+                        "providerId": "declarative-user-profile",
+                        "subComponents": {},
+                        "config": {"kc.user.profile.config": ["%s"]}
+                      }
+                    ]
+                  },
                   "clients": [
                     {
                       "clientId": "%s",
