@@ -46,6 +46,8 @@ public final class KeycloakServer implements AutoCloseable {
     public static final String ADMIN_ROLE = "platform-admin";
     public static final String CLI_CLIENT = "aiaas-cli";
     public static final String PLATFORM_CLIENT = "aiaas-platform";
+    /** The user attribute, and access-token claim, naming the tenant a tenant owner belongs to. */
+    public static final String TENANT_ID_ATTRIBUTE = "tenant_id";
 
     private static final Logger LOG = Logger.getLogger(KeycloakServer.class.getName());
     private static final Duration START_TIMEOUT = Duration.ofSeconds(240);

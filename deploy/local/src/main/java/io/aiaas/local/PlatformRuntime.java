@@ -27,6 +27,8 @@ import java.util.Optional;
  * and by the end-to-end tests, so both run the platform the same way.
  */
 public final class PlatformRuntime implements AutoCloseable {
+    /** The file, under the state directory's {@code secrets}, with the Keycloak platform client's secret. */
+    static final String PLATFORM_CLIENT_SECRET = "keycloak-platform-client-secret";
 
     /**
      * @param repoRoot the checkout, where the packaged services are
@@ -114,10 +116,15 @@ public final class PlatformRuntime implements AutoCloseable {
             oidcUrl = oidc.get();
         } else {
             log("starting Keycloak (20–60 s)");
+            // tenant-service provisions tenant owners with the platform client's service account; the secret stays in
+            // its file.
+            serviceEnv.put(
+                    "AIAAS_KEYCLOAK_CLIENT_SECRET_FILE",
+                    state.resolve("secrets").resolve(PLATFORM_CLIENT_SECRET).toString());
             keycloak = KeycloakServer.start(new KeycloakServer.Options()
                     .port(port(8180))
                     .adminPassword(options.adminPassword())
-                    .platformClientSecret(secret(state.resolve("secrets"), "keycloak-platform-client-secret"))
+                    .platformClientSecret(secret(state.resolve("secrets"), PLATFORM_CLIENT_SECRET))
                     .testUsers(options.keycloakTestUsers())
                     .workDir(state.resolve("keycloak")));
             infrastructure.add(0, keycloak);

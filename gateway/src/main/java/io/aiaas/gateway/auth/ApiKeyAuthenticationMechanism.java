@@ -17,7 +17,8 @@ import java.util.Set;
 /**
  * API keys ({@code Authorization: Bearer aiaas_…} or {@code X-API-Key}) beside quarkus-oidc, which serves the
  * administrators' Keycloak tokens. This mechanism goes first and keeps API keys to itself: on the tenant API it
- * answers every request (no credentials, a malformed key and a Keycloak token are refused here), and on the admin API
+ * answers every request (no credentials and a malformed key are refused here; a Keycloak token is a tenant owner's,
+ * verified through quarkus-oidc by {@link TenantOwnerTokens}), and on the admin API
  * it refuses anything that looks like an API key, so a key is never handed to OIDC. A malformed or mistyped key is
  * refused by format and CRC32 before any look-up.
  */
@@ -33,9 +34,11 @@ public class ApiKeyAuthenticationMechanism implements HttpAuthenticationMechanis
             Uni.createFrom().item(new ChallengeData(401, "WWW-Authenticate", CHALLENGE));
 
     private final RouteTable routes;
+    private final TenantOwnerTokens owners;
 
-    public ApiKeyAuthenticationMechanism(RouteTable routes) {
+    public ApiKeyAuthenticationMechanism(RouteTable routes, TenantOwnerTokens owners) {
         this.routes = routes;
+        this.owners = owners;
     }
 
     @Override
@@ -57,6 +60,9 @@ public class ApiKeyAuthenticationMechanism implements HttpAuthenticationMechanis
             return refuse("An API key is required (Authorization: Bearer <key> or X-API-Key).");
         }
         String key = credentials.apiKey();
+        if (TenantOwnerTokens.looksLikeToken(credentials.bearer())) {
+            return owners.authenticate(rc, credentials.bearer(), identities); // a tenant owner's Keycloak token
+        }
         if (!ApiKeys.isWellFormed(key)) {
             return refuse("The API key is malformed.");
         }

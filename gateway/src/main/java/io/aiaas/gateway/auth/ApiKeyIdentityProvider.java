@@ -34,20 +34,28 @@ public class ApiKeyIdentityProvider implements IdentityProvider<ApiKeyAuthentica
     public Uni<SecurityIdentity> authenticate(
             ApiKeyAuthenticationRequest request, AuthenticationRequestContext context) {
         CompletableFuture<VerifiedKey> verified = cache.verify(request.keyHash(), request.requestId());
+        boolean owner = TenantOwnerTokens.isOwnerKey(request.keyHash());
         if (verified.isDone() && !verified.isCompletedExceptionally()) {
-            return identity(verified.join()); // the hot path: a cached key, no subscription machinery
+            return identity(verified.join(), owner); // the hot path: a cached key, no subscription machinery
         }
-        return Uni.createFrom().completionStage(verified).flatMap(this::identity);
+        return Uni.createFrom().completionStage(verified).flatMap(key -> identity(key, owner));
     }
 
-    private Uni<SecurityIdentity> identity(VerifiedKey key) {
+    private Uni<SecurityIdentity> identity(VerifiedKey key, boolean owner) {
         if (key == null || key.verification().expiredAt(Instant.now(clock))) {
-            return Uni.createFrom().failure(new ApiKeyRefused("The API key is unknown, revoked or expired."));
+            return Uni.createFrom()
+                    .failure(new ApiKeyRefused(
+                            owner
+                                    ? "The access token's tenant is unknown or deleted."
+                                    : "The API key is unknown, revoked or expired."));
         }
         if (key.verification().suspended()) {
             return Uni.createFrom()
-                    .failure(
-                            new ApiException(ProblemType.TENANT_SUSPENDED, "The tenant of this API key is suspended."));
+                    .failure(new ApiException(
+                            ProblemType.TENANT_SUSPENDED,
+                            owner
+                                    ? "The tenant of this access token is suspended."
+                                    : "The tenant of this API key is suspended."));
         }
         return Uni.createFrom().item(key.identity());
     }

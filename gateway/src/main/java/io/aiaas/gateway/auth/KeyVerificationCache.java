@@ -27,7 +27,8 @@ import java.util.function.Predicate;
 import org.jboss.logging.Logger;
 
 /**
- * tenant-service's answers for key hashes, kept so that a key in use costs no look-up, fit for attack traffic:
+ * tenant-service's answers for key hashes (and for tenant owners' tokens, under {@link TenantOwnerTokens#cacheKey}),
+ * kept so that a key in use costs no look-up, fit for attack traffic:
  *
  * <ul>
  *   <li>live keys sit in a bounded cache; unknown keys are remembered briefly in a separate bounded one, so any number
@@ -87,7 +88,15 @@ public class KeyVerificationCache {
 
     @Inject
     public KeyVerificationCache(GatewayConfig config, TenantServiceClient tenantService) {
-        this(config.keyCache(), tenantService::verify, System::nanoTime, System::currentTimeMillis, Runnable::run);
+        this(
+                config.keyCache(),
+                (key, requestId) -> TenantOwnerTokens.isOwnerKey(key)
+                        ? tenantService.verifyOwner(
+                                TenantOwnerTokens.tenantOf(key), TenantOwnerTokens.subjectOf(key), requestId)
+                        : tenantService.verify(key, requestId),
+                System::nanoTime,
+                System::currentTimeMillis,
+                Runnable::run);
     }
 
     /**

@@ -81,17 +81,32 @@ public class TenantServiceClient {
                 .subscribeAsCompletionStage();
     }
 
+    /**
+     * What tenant-service knows of the tenant of an owner's token, as a verification of the owner: empty for an
+     * unknown or deleted tenant; fails as {@link #verify} does.
+     */
+    public CompletionStage<Optional<KeyVerification>> verifyOwner(String tenantId, String subject, String requestId) {
+        return guard.get(() -> answer(api.verifyOwner(
+                        tokens.gatewayAuthorization(), requestId, tenantId, new TenantServiceApi.VerifyOwner(subject))))
+                .onFailure()
+                .transform(failure -> unavailable(failure, requestId))
+                .subscribeAsCompletionStage();
+    }
+
     private Uni<Optional<KeyVerification>> ask(String keyHash, String requestId) {
-        return api.verify(tokens.gatewayAuthorization(), requestId, new TenantServiceApi.VerifyKey(keyHash))
-                .map(response -> {
-                    try (response) {
-                        return switch (response.getStatus()) {
-                            case 200 -> Optional.of(read(response));
-                            case 404 -> Optional.<KeyVerification>empty();
-                            default -> throw new UnexpectedAnswer("key verification answered " + response.getStatus());
-                        };
-                    }
-                });
+        return answer(api.verify(tokens.gatewayAuthorization(), requestId, new TenantServiceApi.VerifyKey(keyHash)));
+    }
+
+    private static Uni<Optional<KeyVerification>> answer(Uni<Response> call) {
+        return call.map(response -> {
+            try (response) {
+                return switch (response.getStatus()) {
+                    case 200 -> Optional.of(read(response));
+                    case 404 -> Optional.<KeyVerification>empty();
+                    default -> throw new UnexpectedAnswer("key verification answered " + response.getStatus());
+                };
+            }
+        });
     }
 
     private static KeyVerification read(Response response) {

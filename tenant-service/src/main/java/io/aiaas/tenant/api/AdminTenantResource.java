@@ -13,7 +13,10 @@ import io.aiaas.tenant.api.TenantViews.CreateTenant;
 import io.aiaas.tenant.api.TenantViews.TenantView;
 import io.aiaas.tenant.api.TenantViews.UpdateTenant;
 import io.aiaas.tenant.domain.Actor;
+import io.aiaas.tenant.domain.Tenant;
+import io.aiaas.tenant.domain.TenantOwner;
 import io.aiaas.tenant.service.ApiKeyService;
+import io.aiaas.tenant.service.TenantOwners;
 import io.aiaas.tenant.service.TenantService;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -28,6 +31,8 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.util.List;
+import java.util.Map;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.headers.Header;
@@ -50,13 +55,19 @@ public class AdminTenantResource {
     private final ApiKeyService keys;
     private final CallerContext caller;
     private final IdempotentResponses responses;
+    private final TenantOwners owners;
 
     public AdminTenantResource(
-            TenantService tenants, ApiKeyService keys, CallerContext caller, IdempotentResponses responses) {
+            TenantService tenants,
+            ApiKeyService keys,
+            CallerContext caller,
+            IdempotentResponses responses,
+            TenantOwners owners) {
         this.tenants = tenants;
         this.keys = keys;
         this.caller = caller;
         this.responses = responses;
+        this.owners = owners;
     }
 
     @POST
@@ -92,7 +103,7 @@ public class AdminTenantResource {
                 actor(),
                 IdempotentRequest.ofJson(
                         IdempotentRequest.PLATFORM_SCOPE, idempotencyKey, "POST", "/admin/v1/tenants", body),
-                tenant -> responses.created("/admin/v1/tenants/" + tenant.id, TenantView.of(tenant))));
+                tenant -> responses.created("/admin/v1/tenants/" + tenant.id, view(tenant))));
     }
 
     @GET
@@ -100,7 +111,10 @@ public class AdminTenantResource {
     @APIResponse(responseCode = "200", description = "One page of tenants.")
     public Page<TenantView> list(@QueryParam("limit") String limit, @QueryParam("cursor") String cursor) {
         caller.requireAdmin();
-        return tenants.list(PageRequest.of(limit, cursor)).map(TenantView::of);
+        Page<Tenant> page = tenants.list(PageRequest.of(limit, cursor));
+        Map<String, TenantOwner> current =
+                owners.currentOf(page.items().stream().map(t -> t.id).toList());
+        return page.map(t -> TenantView.of(t, current.get(t.id)));
     }
 
     @GET
@@ -109,7 +123,7 @@ public class AdminTenantResource {
     @APIResponse(responseCode = "200", description = "The tenant.")
     public TenantView get(@Parameter(description = TENANT_ID) @PathParam("id") String id) {
         caller.requireAdmin();
-        return TenantView.of(tenants.get(id));
+        return view(tenants.get(id));
     }
 
     @PATCH
@@ -126,7 +140,7 @@ public class AdminTenantResource {
     public TenantView update(@Parameter(description = TENANT_ID) @PathParam("id") String id, UpdateTenant body) {
         caller.requireAdmin();
         Bodies.required(body);
-        return TenantView.of(tenants.update(id, body.name(), body.plan(), body.ownerEmail(), actor()));
+        return view(tenants.update(id, body.name(), body.plan(), body.ownerEmail(), actor()));
     }
 
     @DELETE
@@ -152,7 +166,7 @@ public class AdminTenantResource {
     @APIResponse(responseCode = "200", description = "The tenant, `suspended`.")
     public TenantView suspend(@Parameter(description = TENANT_ID) @PathParam("id") String id) {
         caller.requireAdmin();
-        return TenantView.of(tenants.suspend(id, actor()));
+        return view(tenants.suspend(id, actor()));
     }
 
     @POST
@@ -161,7 +175,7 @@ public class AdminTenantResource {
     @APIResponse(responseCode = "200", description = "The tenant, `active`.")
     public TenantView resume(@Parameter(description = TENANT_ID) @PathParam("id") String id) {
         caller.requireAdmin();
-        return TenantView.of(tenants.resume(id, actor()));
+        return view(tenants.resume(id, actor()));
     }
 
     @POST
@@ -236,6 +250,10 @@ public class AdminTenantResource {
         caller.requireAdmin();
         keys.revoke(id, keyId, actor());
         return Response.noContent().build();
+    }
+
+    private TenantView view(Tenant tenant) {
+        return TenantView.of(tenant, owners.currentOf(List.of(tenant.id)).get(tenant.id));
     }
 
     private Actor actor() {

@@ -1,10 +1,12 @@
 package io.aiaas.tenant.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.aiaas.common.auth.Scopes;
 import io.aiaas.common.plan.PlanLimits;
 import io.aiaas.tenant.domain.ApiKey;
 import io.aiaas.tenant.domain.Plan;
 import io.aiaas.tenant.service.ApiKeyService;
+import io.aiaas.tenant.service.TenantOwners;
 import java.time.Instant;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
@@ -68,24 +70,38 @@ public final class ApiKeyViews {
             String tenantStatus,
             PlanLimits plan) {
         public static VerifiedKeyView of(ApiKeyService.VerifiedKey v) {
-            Plan p = v.plan();
             return new VerifiedKeyView(
                     v.tenant().id,
                     v.key().keyId,
                     v.key().scopes,
                     v.key().expiresAt,
                     v.tenant().status.value(),
-                    new PlanLimits(
-                            p.name,
-                            p.version,
-                            p.requestsPerSecond,
-                            p.burst,
-                            p.concurrentJobs,
-                            p.monthlyComputeUnits,
-                            p.maxRequestBytes,
-                            p.maxModelBytes,
-                            p.storageBytes,
-                            p.maxBatchRows));
+                    limits(v.plan()));
+        }
+
+        /** A tenant's owner, as the gateway treats it: a caller with every scope whose id is {@code ownerId}. */
+        public static VerifiedKeyView ofOwner(TenantOwners.VerifiedOwner v) {
+            return new VerifiedKeyView(
+                    v.tenant().id,
+                    v.ownerId(),
+                    Scopes.ALL,
+                    null,
+                    v.tenant().status.value(),
+                    limits(v.plan()));
+        }
+
+        private static PlanLimits limits(Plan p) {
+            return new PlanLimits(
+                    p.name,
+                    p.version,
+                    p.requestsPerSecond,
+                    p.burst,
+                    p.concurrentJobs,
+                    p.monthlyComputeUnits,
+                    p.maxRequestBytes,
+                    p.maxModelBytes,
+                    p.storageBytes,
+                    p.maxBatchRows);
         }
     }
 }

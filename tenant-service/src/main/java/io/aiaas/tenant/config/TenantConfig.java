@@ -4,6 +4,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 
 /** The tenant service's own settings, under {@code aiaas.tenant}. */
 @ConfigMapping(prefix = "aiaas.tenant")
@@ -34,6 +35,8 @@ public interface TenantConfig {
         @WithDefault("60s")
         Duration sweepInterval();
     }
+
+    Keycloak keycloak();
 
     interface Auth {
         /**
@@ -159,5 +162,65 @@ public interface TenantConfig {
         /** The longest pause between two attempts. */
         @WithDefault("30s")
         Duration retryBackoffMax();
+    }
+
+    /**
+     * Tenant owners as Keycloak users (CONTRACT "Tenant people"), provisioned and removed through Keycloak's admin API
+     * with the service account of the platform client.
+     */
+    interface Keycloak {
+        /**
+         * Whether owners are provisioned and removed at all. Off, tenants still store {@code ownerEmail} and their
+         * owner rows wait {@code pending}, to be worked off once it is on.
+         */
+        @WithDefault("true")
+        boolean enabled();
+
+        /**
+         * The realm's URL, which is also its tokens' issuer ({@code http://host:8180/realms/aiaas}); the admin API is
+         * {@code http://host:8180/admin/realms/aiaas}. Environment: {@code AIAAS_OIDC_URL}.
+         */
+        @WithDefault("http://localhost:8180/realms/aiaas")
+        String realmUrl();
+
+        /** The confidential client whose service account holds realm-management's manage-users and view-users. */
+        @WithDefault("aiaas-platform")
+        String clientId();
+
+        /** The client's secret; never logged. Environment: {@code AIAAS_KEYCLOAK_CLIENT_SECRET}. */
+        Optional<String> clientSecret();
+
+        /**
+         * A file holding the client's secret, read when {@code client-secret} is not set. Environment:
+         * {@code AIAAS_KEYCLOAK_CLIENT_SECRET_FILE}.
+         */
+        Optional<Path> clientSecretFile();
+
+        /** The longest wait for one answer of Keycloak. */
+        @WithDefault("5s")
+        Duration timeout();
+
+        /** How often a replica looks for owners to provision or remove; a new tenant triggers a pass at once. */
+        @WithDefault("1s")
+        Duration interval();
+
+        /** Owners worked on in one pass. */
+        @WithDefault("20")
+        int batchSize();
+
+        /**
+         * How long a replica holds an owner it works on; a replica that dies meanwhile leaves it to another after
+         * this.
+         */
+        @WithDefault("30s")
+        Duration lease();
+
+        /** The first pause after a failed attempt (Keycloak down); it doubles per attempt up to {@code retry-max}. */
+        @WithDefault("1s")
+        Duration retryBackoff();
+
+        /** The longest pause between two attempts. */
+        @WithDefault("60s")
+        Duration retryMax();
     }
 }

@@ -37,6 +37,7 @@ public class TenantService {
     private final AuditLog audit;
     private final TenantEventOutbox events;
     private final IdempotencyLedger ledger;
+    private final TenantOwners owners;
 
     public TenantService(
             TenantRepository tenants,
@@ -44,13 +45,15 @@ public class TenantService {
             ApiKeyRepository keys,
             AuditLog audit,
             TenantEventOutbox events,
-            IdempotencyLedger ledger) {
+            IdempotencyLedger ledger,
+            TenantOwners owners) {
         this.tenants = tenants;
         this.plans = plans;
         this.keys = keys;
         this.audit = audit;
         this.events = events;
         this.ledger = ledger;
+        this.owners = owners;
     }
 
     /**
@@ -89,6 +92,7 @@ public class TenantService {
         tenants.persist(tenant);
         flushUniqueName(cleanName);
         audit.record(actor, AuditLog.TENANT_CREATED, tenant.id, tenant.id);
+        owners.named(tenant.id, ownerEmail, now);
         return tenant;
     }
 
@@ -121,6 +125,7 @@ public class TenantService {
         if (ownerEmail != null) {
             checkEmail(ownerEmail);
             tenant.ownerEmail = ownerEmail;
+            owners.changed(id, ownerEmail, now());
         }
         tenant.updatedAt = now();
         flushUniqueName(tenant.name);
@@ -150,6 +155,7 @@ public class TenantService {
         tenant.status = TenantStatus.DELETED;
         tenant.updatedAt = now;
         keys.revokeAllOfTenant(id, now);
+        owners.tenantDeleted(id, now);
         audit.record(actor, AuditLog.TENANT_DELETED, id, id);
         events.tenantStatusChanged(TenantEvent.TYPE_TENANT_DELETED, id, actor.requestId());
     }
