@@ -131,8 +131,8 @@ final class AccessBenchmark implements java.util.concurrent.Callable<Integer> {
                     String added = "";
                     if (row.path.equals("checks on") && off != null) {
                         cost = Report.number(100 * (1 - r.throughput() / off.throughput()), 1) + " %";
-                        added = "+" + Report.number(r.percentileMillis(50) - off.percentileMillis(50), 3) + " / +"
-                                + Report.number(r.percentileMillis(99) - off.percentileMillis(99), 3);
+                        added = signed(r.percentileMillis(50) - off.percentileMillis(50)) + " / "
+                                + signed(r.percentileMillis(99) - off.percentileMillis(99));
                     }
                     table.add(List.of(
                             row.path,
@@ -178,6 +178,10 @@ final class AccessBenchmark implements java.util.concurrent.Callable<Integer> {
         report.writeTo(out);
         BenchMain.log("results written to " + out.toAbsolutePath());
         return admission.admitted > admission.bound ? 1 : 0;
+    }
+
+    private static String signed(double millis) {
+        return (millis >= 0 ? "+" : "−") + Report.number(Math.abs(millis), 3);
     }
 
     private static List<String> paths(String scenario) {
@@ -277,7 +281,8 @@ final class AccessBenchmark implements java.util.concurrent.Callable<Integer> {
             double elapsed = (System.nanoTime() - start) / 1e9;
             long admitted = count(first, 200) + count(secondResult, 200);
             long refused = count(first, 429) + count(secondResult, 429);
-            long all = first.completed() + secondResult.completed();
+            // completed counts the expected status (200) only; the refusals are among the failed
+            long all = first.completed() + first.failed() + secondResult.completed() + secondResult.failed();
             Admission result = new Admission(
                     admitted, refused, all - admitted - refused, elapsed, LIMITED_BURST + LIMITED_RATE * elapsed);
             BenchMain.log(String.format(
