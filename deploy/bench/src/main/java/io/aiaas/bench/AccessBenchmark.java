@@ -6,13 +6,18 @@ import io.aiaas.local.ServiceProcess;
 import io.aiaas.local.ServiceProcess.Service;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -66,12 +71,36 @@ final class AccessBenchmark implements java.util.concurrent.Callable<Integer> {
                     "Seconds of the over-admission part (64 clients over two replicas; default ${DEFAULT-VALUE}).")
     int limitSeconds;
 
+    @Option(
+            names = "--rounds",
+            defaultValue = "2",
+            description = "Rounds of on, off and direct at each client count, the order reversed every other round;"
+                    + " each path's rounds are reported as one (default ${DEFAULT-VALUE}).")
+    int rounds;
+
+    @Option(
+            names = "--jfr",
+            description = "Also records each measured step of the gateway with Java Flight Recorder (profile settings)"
+                    + " into this directory, one file per step: what the checks cost, by method.")
+    Path jfr;
+
     @Option(names = "--out", defaultValue = "target/bench/access.md", description = "Where the Markdown results go.")
     Path out;
 
-    private record Row(String scenario, String path, LoadGenerator.Result result) {}
+    /** A path's measured rounds at one client count, with the CPU each part of the platform used in them. */
+    private record Row(String scenario, String path, LoadGenerator.Result result, Map<String, Long> cpuMillis) {
+        /** CPU microseconds of {@code part} per answered request. */
+        double cpuMicros(String part) {
+            return result.completed() == 0 ? 0 : 1000.0 * cpuMillis.getOrDefault(part, 0L) / result.completed();
+        }
+    }
+
+    private record Measured(LoadGenerator.Result result, Map<String, Long> cpuMillis) {}
 
     private record Admission(long admitted, long refused, long other, double seconds, double bound) {}
+
+    /** The parts whose CPU per request the report shows: where the checks' cost can go. */
+    private static final List<String> CPU_PARTS = List.of("gateway", "tenant-service", "model-service", "worker");
 
     @Override
     public Integer call() throws Exception {
@@ -79,49 +108,84 @@ final class AccessBenchmark implements java.util.concurrent.Callable<Integer> {
         Admission admission;
         try (BenchPlatform platform = BenchPlatform.start("access", BenchMain.repoRoot());
                 LoadGenerator load = new LoadGenerator()) {
-            ServiceProcess unchecked = platform.runtime.startReplica(
+            // One gateway JVM serves both "checks on" (the tenant's key) and "checks off" (no credentials, acting as
+            // the tenant through the bench-only switch), so both paths share one JIT history and one process.
+            ServiceProcess gateway = platform.runtime.startReplica(
                     Service.GATEWAY,
-                    "gateway-checks-off",
+                    "gateway-bench",
                     Service.GATEWAY.heapMb(),
                     Map.of("QUARKUS_PROFILE", "prod,bench", "AIAAS_GATEWAY_CHECKS_BYPASS_TENANT", platform.tenantId));
             try {
+                long gatewayPid = WorkerProbe.javaPid(gateway);
+                CpuProbe cpu = new CpuProbe(platform.runtime, () -> List.of(gatewayPid));
                 Map<String, String> urls = new LinkedHashMap<>();
-                urls.put("checks on", platform.gatewayUrl());
-                urls.put("checks off", unchecked.url());
+                urls.put("checks on", gateway.url());
+                urls.put("checks off", gateway.url());
                 urls.put("direct", platform.modelServiceUrl());
                 for (String scenario : List.of("read", "predict")) {
                     for (String path : paths(scenario)) {
-                        step(load, platform, urls, scenario, path, 16, Duration.ofSeconds(jitWarmup), null);
+                        step(load, cpu, platform, urls, scenario, path, 16, Duration.ofSeconds(jitWarmup), true);
                     }
                 }
                 for (String scenario : List.of("read", "predict")) {
                     for (int n : clients) {
-                        // on, off and direct one after the other at each client count, so drift hits them alike
+                        Map<String, List<Measured>> parts = new LinkedHashMap<>();
+                        for (int round = 0; round < Math.max(1, rounds); round++) {
+                            // alternating order, so that drift and what ran just before hit every path alike
+                            List<String> order = new ArrayList<>(paths(scenario));
+                            if (round % 2 == 1) {
+                                Collections.reverse(order);
+                            }
+                            for (String path : order) {
+                                parts.computeIfAbsent(path, k -> new ArrayList<>())
+                                        .add(step(
+                                                load,
+                                                cpu,
+                                                platform,
+                                                urls,
+                                                scenario,
+                                                path,
+                                                n,
+                                                Duration.ofSeconds(seconds),
+                                                false));
+                            }
+                        }
                         for (String path : paths(scenario)) {
-                            step(load, platform, urls, scenario, path, n, Duration.ofSeconds(seconds), rows);
+                            List<Measured> measured = parts.get(path);
+                            Map<String, Long> cpuMillis = new LinkedHashMap<>();
+                            measured.forEach(m -> m.cpuMillis.forEach((k, v) -> cpuMillis.merge(k, v, Long::sum)));
+                            rows.add(new Row(
+                                    scenario,
+                                    path,
+                                    LoadGenerator.Result.merge(measured.stream()
+                                            .map(Measured::result)
+                                            .toList()),
+                                    cpuMillis));
                         }
                     }
                 }
             } finally {
-                unchecked.close();
+                gateway.close();
             }
             admission = overAdmission(platform);
         }
         Report report = new Report(
                 "Access checks: key authentication, rate limits and quotas",
-                "./aiaas-bench access --seconds " + seconds + " --jit-warmup " + jitWarmup);
+                "./aiaas-bench access --seconds " + seconds + " --rounds " + rounds + " --jit-warmup " + jitWarmup);
         report.paragraph("Closed loop: each client sends its next request when the previous answer has been read."
-                + " `checks on`: the gateway with the tenant's API key (key look-up in the gateway's cache, the rate"
-                + " limit's local token, the quota check). `checks off`: a second gateway of the same build started"
-                + " with the profile `bench` and `aiaas.gateway.checks.bypass-tenant`, called without credentials (the"
-                + " same tenant, every scope, no rate limit, no quota). `direct`: model-service itself with a valid"
-                + " internal token, for the read. The tenant's plan does not bind. Each path first runs each call "
-                + jitWarmup + " s at 16 clients, then each row has " + warmup + " s of warm-up and " + seconds
-                + " s measured; on, off and direct alternate at each client count.");
+                + " `checks on` and `checks off` go to the same gateway process, started with the profile `bench` and"
+                + " `aiaas.gateway.checks.bypass-tenant`: `checks on` with the tenant's API key (key look-up in the"
+                + " gateway's cache, the rate limit's local token, the compute-unit check of predictions), `checks off`"
+                + " without credentials (the same tenant, every scope, no rate limit, no quota). `direct`:"
+                + " model-service itself with a valid internal token, for the read. The tenant's plan does not bind."
+                + " Each path first runs each call " + jitWarmup + " s at 16 clients; then, at each client count, "
+                + rounds + " rounds of on, off and direct (the order reversed every other round), each "
+                + warmup + " s of warm-up and " + seconds + " s measured; a row is its path's rounds together. CPU"
+                + " is each process's user + system time in the measured windows, per answered request.");
         for (String scenario : List.of("read", "predict")) {
             List<List<String>> table = new ArrayList<>();
             for (int n : clients) {
-                LoadGenerator.Result off = find(rows, scenario, "checks off", n);
+                Row off = find(rows, scenario, "checks off", n);
                 for (Row row : rows) {
                     if (!row.scenario.equals(scenario) || row.result.clients() != n) {
                         continue;
@@ -130,36 +194,40 @@ final class AccessBenchmark implements java.util.concurrent.Callable<Integer> {
                     String cost = "";
                     String added = "";
                     if (row.path.equals("checks on") && off != null) {
-                        cost = Report.number(100 * (1 - r.throughput() / off.throughput()), 1) + " %";
-                        added = signed(r.percentileMillis(50) - off.percentileMillis(50)) + " / "
-                                + signed(r.percentileMillis(99) - off.percentileMillis(99));
+                        cost = Report.number(100 * (1 - r.throughput() / off.result.throughput()), 1) + " %";
+                        added = signed(r.percentileMillis(50) - off.result.percentileMillis(50)) + " / "
+                                + signed(r.percentileMillis(99) - off.result.percentileMillis(99));
                     }
-                    table.add(List.of(
+                    List<String> cells = new ArrayList<>(List.of(
                             row.path,
                             Integer.toString(n),
                             Report.number(r.throughput(), 0),
                             Report.number(r.percentileMillis(50), 3),
                             Report.number(r.percentileMillis(99), 3),
                             cost,
-                            added,
-                            Long.toString(r.failed())));
+                            added));
+                    for (String part : CPU_PARTS) {
+                        cells.add(Report.number(row.cpuMicros(part), 0));
+                    }
+                    cells.add(Long.toString(r.failed()));
+                    table.add(cells);
                 }
             }
             report.paragraph(
                     scenario.equals("read")
                             ? "**Authenticated read** `GET /v1/models/" + BenchPlatform.MODEL + "` (200):"
                             : "**Predict** `POST /v2/models/" + BenchPlatform.MODEL + "/infer`, one row (200):");
-            report.table(
-                    List.of(
-                            "path",
-                            "clients",
-                            "requests/s",
-                            "p50 ms",
-                            "p99 ms",
-                            "throughput cost of the checks",
-                            "added by the checks, p50 / p99 ms",
-                            "failed"),
-                    table);
+            List<String> header = new ArrayList<>(List.of(
+                    "path",
+                    "clients",
+                    "requests/s",
+                    "p50 ms",
+                    "p99 ms",
+                    "throughput cost of the checks",
+                    "added by the checks, p50 / p99 ms"));
+            CPU_PARTS.forEach(part -> header.add(part + " CPU µs/req"));
+            header.add("failed");
+            report.table(header, table);
         }
         report.paragraph(String.format(
                 "**Two replicas, one tenant on %d rps / burst %d**, 64 clients (32 on each replica) for %.1f s: %d"
@@ -190,15 +258,16 @@ final class AccessBenchmark implements java.util.concurrent.Callable<Integer> {
                 : List.of("checks on", "checks off");
     }
 
-    private void step(
+    private Measured step(
             LoadGenerator load,
+            CpuProbe cpu,
             BenchPlatform platform,
             Map<String, String> urls,
             String scenario,
             String path,
             int clients,
             Duration measured,
-            List<Row> rows)
+            boolean warmingUp)
             throws Exception {
         Map<String, String> headers = new LinkedHashMap<>();
         switch (path) {
@@ -223,11 +292,24 @@ final class AccessBenchmark implements java.util.concurrent.Callable<Integer> {
             call = () ->
                     new LoadGenerator.Call(HttpMethod.POST, "/v2/models/" + BenchPlatform.MODEL + "/infer", h, body);
         }
+        // CPU is read when the measured window opens (the warm-up's end) and when it closes
+        CompletableFuture<Map<String, Long>> cpuAtStart =
+                CompletableFuture.supplyAsync(cpu::sample, CompletableFuture.delayedExecutor(warmup, TimeUnit.SECONDS));
+        Recording recording = warmingUp || jfr == null
+                ? null
+                : Recording.start(
+                        cpu.gatewayPid(),
+                        jfr.resolve(scenario + "-" + path.replace(' ', '-') + "-" + clients + "c-"
+                                + System.currentTimeMillis() + ".jfr"));
         LoadGenerator.Result result =
                 load.run(urls.get(path), call, 200, clients, Duration.ofSeconds(warmup), measured);
+        Map<String, Long> cpuMillis = CpuProbe.used(cpuAtStart.join(), cpu.sample());
+        if (recording != null) {
+            recording.stop();
+        }
         BenchMain.log(String.format(
-                "%s%s %s %d clients: %.0f/s p50 %.3f ms p99 %.3f ms, %d failed %s",
-                rows == null ? "(warm-up) " : "",
+                "%s%s %s %d clients: %.0f/s p50 %.3f ms p99 %.3f ms, %d failed %s, CPU ms %s",
+                warmingUp ? "(warm-up) " : "",
                 scenario,
                 path,
                 clients,
@@ -235,9 +317,44 @@ final class AccessBenchmark implements java.util.concurrent.Callable<Integer> {
                 result.percentileMillis(50),
                 result.percentileMillis(99),
                 result.failed(),
-                result.statuses()));
-        if (rows != null) {
-            rows.add(new Row(scenario, path, result));
+                result.statuses(),
+                cpuMillis));
+        return new Measured(result, cpuMillis);
+    }
+
+    /**
+     * A Java Flight Recorder recording of one process, through {@code jcmd}: begun with the step (its warm-up
+     * included: JFR's first start in a process takes seconds, and a recording begun later could miss the window),
+     * dumped and stopped at its end. {@code ./aiaas-bench hot-methods} reads it.
+     */
+    private record Recording(long pid, String name, Path file) {
+        static Recording start(long pid, Path file) throws IOException {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            String name = "access-" + System.nanoTime();
+            jcmd(pid, "JFR.start", "name=" + name, "settings=profile");
+            return new Recording(pid, name, file.toAbsolutePath());
+        }
+
+        void stop() {
+            jcmd(pid, "JFR.stop", "name=" + name, "filename=" + file);
+            BenchMain.log("flight recording of the gateway written to " + file);
+        }
+
+        private static void jcmd(long pid, String... command) {
+            List<String> line = new ArrayList<>(List.of("jcmd", Long.toString(pid)));
+            line.addAll(List.of(command));
+            try {
+                Process p = new ProcessBuilder(line).redirectErrorStream(true).start();
+                String out = new String(p.getInputStream().readAllBytes());
+                if (p.waitFor() != 0) {
+                    throw new IllegalStateException(String.join(" ", line) + " failed: " + out);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
         }
     }
 
@@ -316,11 +433,13 @@ final class AccessBenchmark implements java.util.concurrent.Callable<Integer> {
                 "**Goals:**\n\n| call | clients | goal | measured | |\n| --- | --- | --- | --- | --- |\n");
         for (String scenario : List.of("read", "predict")) {
             for (int n : clients) {
-                LoadGenerator.Result on = find(rows, scenario, "checks on", n);
-                LoadGenerator.Result off = find(rows, scenario, "checks off", n);
-                if (on == null || off == null) {
+                Row onRow = find(rows, scenario, "checks on", n);
+                Row offRow = find(rows, scenario, "checks off", n);
+                if (onRow == null || offRow == null) {
                     continue;
                 }
+                LoadGenerator.Result on = onRow.result;
+                LoadGenerator.Result off = offRow.result;
                 double cost = 1 - on.throughput() / off.throughput();
                 double added = on.percentileMillis(50) - off.percentileMillis(50);
                 s.append(String.format(
@@ -337,10 +456,9 @@ final class AccessBenchmark implements java.util.concurrent.Callable<Integer> {
         return s.toString();
     }
 
-    private static LoadGenerator.Result find(List<Row> rows, String scenario, String path, int clients) {
+    private static Row find(List<Row> rows, String scenario, String path, int clients) {
         return rows.stream()
                 .filter(r -> r.scenario.equals(scenario) && r.path.equals(path) && r.result.clients() == clients)
-                .map(Row::result)
                 .findFirst()
                 .orElse(null);
     }

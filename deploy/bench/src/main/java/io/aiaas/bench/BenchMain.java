@@ -14,7 +14,8 @@ import picocli.CommandLine.Command;
             BatchBenchmark.class,
             TrainingBenchmark.class,
             PredictBenchmark.class,
-            AccessBenchmark.class
+            AccessBenchmark.class,
+            HotMethods.class
         },
         description = "Runs a benchmark against the packaged platform on embedded infrastructure.")
 public final class BenchMain implements Runnable {

@@ -28,7 +28,12 @@ final class CpuProbe {
     private final Map<String, Supplier<List<Long>>> pids = new LinkedHashMap<>();
 
     CpuProbe(PlatformRuntime runtime) {
-        pids.put("gateway", () -> jvm(runtime, Service.GATEWAY));
+        this(runtime, () -> jvm(runtime, Service.GATEWAY));
+    }
+
+    /** As {@link #CpuProbe(PlatformRuntime)}, with the gateway found by {@code gateway} (a replica under test). */
+    CpuProbe(PlatformRuntime runtime, Supplier<List<Long>> gateway) {
+        pids.put("gateway", gateway);
         pids.put("worker", () -> matching("/worker/target/quarkus-app/"));
         pids.put("tenant-service", () -> jvm(runtime, Service.TENANT));
         pids.put("model-service", () -> jvm(runtime, Service.MODEL));
@@ -39,6 +44,11 @@ final class CpuProbe {
                 .map(ProcessHandle::pid)
                 .toList());
         pids.put("load generator", () -> List.of(ProcessHandle.current().pid()));
+    }
+
+    /** The gateway's JVM (the first when there are several). */
+    long gatewayPid() {
+        return pids.get("gateway").get().get(0);
     }
 
     /** CPU milliseconds used so far, per part (every running worker replica counts as the worker). */

@@ -10,7 +10,10 @@ import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import java.net.URI;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -52,6 +55,30 @@ public final class LoadGenerator implements AutoCloseable {
 
         public double percentileMillis(double p) {
             return Percentiles.millis(latencies, p);
+        }
+
+        /** Steps of the same clients measured apart (for example in alternating rounds), as one. */
+        public static Result merge(List<Result> parts) {
+            long completed = 0;
+            long failed = 0;
+            double seconds = 0;
+            int length = 0;
+            Map<Integer, Long> statuses = new TreeMap<>();
+            for (Result r : parts) {
+                completed += r.completed;
+                failed += r.failed;
+                seconds += r.seconds;
+                length += r.latencies.length;
+                r.statuses.forEach((status, n) -> statuses.merge(status, n, Long::sum));
+            }
+            long[] latencies = new long[length];
+            int at = 0;
+            for (Result r : parts) {
+                System.arraycopy(r.latencies, 0, latencies, at, r.latencies.length);
+                at += r.latencies.length;
+            }
+            Arrays.sort(latencies);
+            return new Result(parts.get(0).clients, completed, failed, seconds, latencies, statuses);
         }
     }
 
