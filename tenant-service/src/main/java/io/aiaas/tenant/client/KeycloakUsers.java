@@ -1,30 +1,39 @@
 package io.aiaas.tenant.client;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.aiaas.common.json.Json;
 import io.aiaas.tenant.config.TenantConfig;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.client.Client;
+import jakarta.ws.rs.core.Response;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
+import org.jboss.resteasy.reactive.client.api.QuarkusRestClientProperties;
+import org.keycloak.OAuth2Constants;
+import org.keycloak.admin.client.Keycloak;
+import org.keycloak.admin.client.KeycloakBuilder;
+import org.keycloak.admin.client.resource.UsersResource;
+import org.keycloak.representations.idm.UserRepresentation;
 
 /**
- * Keycloak's admin REST API as tenant-service uses it: the users of the realm, found by e-mail, created, given the
- * attribute {@value #TENANT_ID}, deleted. It signs in with the platform client's service account (client credentials)
- * and keeps the token until shortly before it expires. Calls block (with a timeout): they run on the owner work's
- * thread, never on a request's. Every failure is a {@link Unavailable} (try again later) or a {@link Refused} (an answer
- * that will not change); neither message carries a token or the secret.
+ * Keycloak's admin API as tenant-service uses it: the users of the realm, found by e-mail, created, given the attribute
+ * {@value #TENANT_ID}, deleted. Keycloak's own Java client (keycloak-admin-client, run on the Quarkus REST client by
+ * quarkus-keycloak-admin-rest-client) makes the calls and keeps the service account's token (client credentials of the
+ * platform client); the instance is built here rather than injected, so that the service keeps its own keys
+ * ({@code aiaas.tenant.keycloak.*}, the secret from a file) and nothing connects before the first call. Calls block
+ * (with a timeout): they run on the owner work's thread, never on a request's. Every failure is a {@link Unavailable}
+ * (try again later) or a {@link Refused} (an answer that will not change); neither message carries a token or the
+ * secret.
  */
 @ApplicationScoped
 public class KeycloakUsers {
@@ -46,36 +55,51 @@ public class KeycloakUsers {
     }
 
     /** A user of the realm: its id, e-mail and tenant attribute (null when it has none). */
-    public record User(String id, String email, String tenantId, JsonNode representation) {}
+    public record User(String id, String email, String tenantId, UserRepresentation representation) {}
 
-    private final String tokenUrl;
-    private final String usersUrl;
-    private final String clientId;
-    private final Optional<String> secret;
-    private final Duration timeout;
-    private final HttpClient http;
-    private String token;
-    private long tokenRenewAtNanos;
+    private final String realm;
+    private final Optional<Keycloak> keycloak;
 
     @Inject
     public KeycloakUsers(TenantConfig config) {
         this(
-                config.keycloak(),
-                HttpClient.newBuilder()
-                        .connectTimeout(config.keycloak().timeout())
-                        .build());
+                config.keycloak().realmUrl(),
+                config.keycloak().clientId(),
+                secret(config.keycloak()),
+                config.keycloak().timeout());
     }
 
-    KeycloakUsers(TenantConfig.Keycloak config, HttpClient http) {
-        String realmUrl = stripSlash(config.realmUrl());
-        int realms = realmUrl.lastIndexOf("/realms/");
+    KeycloakUsers(String realmUrl, String clientId, Optional<String> secret, Duration timeout) {
+        String url = realmUrl.endsWith("/") ? realmUrl.substring(0, realmUrl.length() - 1) : realmUrl;
+        int realms = url.lastIndexOf("/realms/");
         if (realms < 0) {
             throw new IllegalArgumentException("aiaas.tenant.keycloak.realm-url must end in /realms/<realm>");
         }
-        this.tokenUrl = realmUrl + "/protocol/openid-connect/token";
-        this.usersUrl = realmUrl.substring(0, realms) + "/admin" + realmUrl.substring(realms) + "/users";
-        this.clientId = config.clientId();
-        this.secret = config.clientSecret().filter(s -> !s.isBlank()).or(() -> config.clientSecretFile()
+        this.realm = url.substring(realms + "/realms/".length());
+        this.keycloak = secret.map(s -> KeycloakBuilder.builder()
+                .serverUrl(url.substring(0, realms))
+                .realm(realm)
+                .grantType(OAuth2Constants.CLIENT_CREDENTIALS)
+                .clientId(clientId)
+                .clientSecret(s)
+                .resteasyClient(client(timeout))
+                .build());
+    }
+
+    /**
+     * The extension's client (its JSON mapping, the platform's TLS settings) with the timeout. The REST client's read
+     * timeout becomes each request's timeout, which bounds both the wait for a connection and each wait for an answer
+     * (the client's own connect timeout is fixed when it is built, 15 s). Without it, a Keycloak that accepts but never
+     * answers would hold the owner work.
+     */
+    private static Client client(Duration timeout) {
+        Client client = Keycloak.getClientProvider().newRestEasyClient(null, null, false);
+        client.property(QuarkusRestClientProperties.READ_TIMEOUT, timeout.toMillis());
+        return client;
+    }
+
+    private static Optional<String> secret(TenantConfig.Keycloak config) {
+        return config.clientSecret().filter(s -> !s.isBlank()).or(() -> config.clientSecretFile()
                 .map(file -> {
                     try {
                         return Files.readString(file, StandardCharsets.UTF_8).trim();
@@ -84,39 +108,42 @@ public class KeycloakUsers {
                                 "cannot read aiaas.tenant.keycloak.client-secret-file " + file, e);
                     }
                 }));
-        this.timeout = config.timeout();
-        this.http = http;
+    }
+
+    @PreDestroy
+    void close() {
+        keycloak.ifPresent(Keycloak::close);
     }
 
     /** Whether a client secret is configured at all (without one, nothing here can work). */
     public boolean configured() {
-        return secret.isPresent();
+        return keycloak.isPresent();
     }
 
     /** The user with exactly this e-mail, if any. */
     public Optional<User> findByEmail(String email) {
-        HttpResponse<String> response = send(
-                request(usersUrl + "?exact=true&briefRepresentation=false&email=" + encode(email))
-                        .GET(),
-                "user search");
-        expect(response, 200, "user search");
-        for (JsonNode user : Json.read(response.body(), JsonNode.class)) {
-            if (email.equalsIgnoreCase(user.path("email").asText())) {
-                return Optional.of(user(user));
-            }
-        }
-        return Optional.empty();
+        // exact=true: Keycloak searches by substring otherwise; the full representation carries the attributes; an
+        // e-mail names one user, ten leave room for the check below
+        List<UserRepresentation> found =
+                call("user search", users -> users.search(null, null, null, email, 0, 10, null, false, true));
+        return found.stream()
+                .filter(user -> email.equalsIgnoreCase(user.getEmail()))
+                .findFirst()
+                .map(KeycloakUsers::user);
     }
 
     /** The user with this id, if it exists. */
     public Optional<User> findById(String id) {
-        HttpResponse<String> response =
-                send(request(usersUrl + "/" + encode(id)).GET(), "user read");
-        if (response.statusCode() == 404) {
-            return Optional.empty();
-        }
-        expect(response, 200, "user read");
-        return Optional.of(user(Json.read(response.body(), JsonNode.class)));
+        return call("user read", users -> {
+            try {
+                return Optional.of(user(users.get(id).toRepresentation()));
+            } catch (WebApplicationException e) {
+                if (e.getResponse().getStatus() == 404) {
+                    return Optional.empty();
+                }
+                throw e;
+            }
+        });
     }
 
     /**
@@ -124,147 +151,125 @@ public class KeycloakUsers {
      * {@value #TENANT_ID}; returns its id, or empty when a user with this name or e-mail exists already.
      */
     public Optional<String> create(String email, String tenantId) {
-        ObjectNode user = Json.mapper().createObjectNode();
-        user.put("username", email);
-        user.put("email", email);
-        user.put("enabled", true);
-        user.put("emailVerified", false);
-        user.putArray("requiredActions").add("UPDATE_PASSWORD");
-        user.putObject("attributes").putArray(TENANT_ID).add(tenantId);
-        HttpResponse<String> response = send(
-                request(usersUrl)
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(Json.write(user))),
-                "user creation");
-        if (response.statusCode() == 409) {
-            return Optional.empty();
-        }
-        expect(response, 201, "user creation");
-        String location = response.headers().firstValue("Location").orElse("");
-        String id = location.substring(location.lastIndexOf('/') + 1);
-        if (id.isEmpty()) {
-            throw new Unavailable("Keycloak created a user but named no id");
-        }
-        return Optional.of(id);
+        UserRepresentation user = new UserRepresentation();
+        user.setUsername(email);
+        user.setEmail(email);
+        user.setEnabled(true);
+        user.setEmailVerified(false);
+        user.setRequiredActions(List.of("UPDATE_PASSWORD"));
+        user.setAttributes(Map.of(TENANT_ID, List.of(tenantId)));
+        return call("user creation", users -> {
+            try (Response response = users.create(user)) {
+                if (response.getStatus() == 409) {
+                    return Optional.empty();
+                }
+                expect(response, 201);
+                URI location = response.getLocation();
+                String path = location == null ? "" : location.getPath();
+                String id = path.substring(path.lastIndexOf('/') + 1);
+                if (id.isEmpty()) {
+                    throw new Unavailable("Keycloak created a user but named no id");
+                }
+                return Optional.of(id);
+            }
+        });
     }
 
     /** Gives an existing user the attribute {@value #TENANT_ID}, keeping everything else it has. */
     public void assignTenant(User user, String tenantId) {
-        ObjectNode representation = user.representation().deepCopy();
-        JsonNode attributes = representation.path("attributes");
-        ObjectNode updated = attributes.isObject() ? (ObjectNode) attributes : representation.putObject("attributes");
-        ArrayNode values = updated.putArray(TENANT_ID);
-        values.add(tenantId);
-        HttpResponse<String> response = send(
-                request(usersUrl + "/" + encode(user.id()))
-                        .header("Content-Type", "application/json")
-                        .PUT(HttpRequest.BodyPublishers.ofString(Json.write(representation))),
-                "user update");
-        expect(response, 204, "user update");
+        UserRepresentation representation = user.representation();
+        Map<String, List<String>> attributes = representation.getAttributes() == null
+                ? new HashMap<>()
+                : new HashMap<>(representation.getAttributes());
+        attributes.put(TENANT_ID, List.of(tenantId));
+        representation.setAttributes(attributes);
+        call("user update", users -> {
+            users.get(user.id()).update(representation);
+            return null;
+        });
     }
 
     /** Deletes the user; one that is gone already counts as deleted. */
     public void delete(String id) {
-        HttpResponse<String> response =
-                send(request(usersUrl + "/" + encode(id)).DELETE(), "user deletion");
-        if (response.statusCode() != 404) {
-            expect(response, 204, "user deletion");
-        }
+        call("user deletion", users -> {
+            try (Response response = users.delete(id)) {
+                if (response.getStatus() != 404) {
+                    expect(response, 204);
+                }
+                return null;
+            }
+        });
     }
 
-    private static User user(JsonNode node) {
-        JsonNode tenant = node.path("attributes").path(TENANT_ID);
-        String tenantId = tenant.isArray() && !tenant.isEmpty()
-                ? tenant.get(0).asText()
-                : (tenant.isTextual() ? tenant.asText() : null);
-        return new User(node.path("id").asText(), node.path("email").asText(null), tenantId, node);
+    private static User user(UserRepresentation representation) {
+        List<String> tenant = representation.getAttributes() == null
+                ? null
+                : representation.getAttributes().get(TENANT_ID);
+        String tenantId = tenant == null || tenant.isEmpty() ? null : tenant.get(0);
+        return new User(representation.getId(), representation.getEmail(), tenantId, representation);
     }
 
-    private HttpRequest.Builder request(String url) {
-        return HttpRequest.newBuilder(URI.create(url))
-                .timeout(timeout)
-                .header("Authorization", "Bearer " + token())
-                .header("Accept", "application/json");
-    }
-
-    private HttpResponse<String> send(HttpRequest.Builder request, String what) {
-        HttpResponse<String> response = exchange(request.build(), what);
-        if (response.statusCode() == 401) {
-            // The token expired early or Keycloak restarted: one new token, one more try.
-            forgetToken();
-            response = exchange(
-                    request.setHeader("Authorization", "Bearer " + token()).build(), what);
-        }
-        return response;
-    }
-
-    private HttpResponse<String> exchange(HttpRequest request, String what) {
+    /** One call of the realm's users; a 401 (a token Keycloak no longer takes) gets one new token and one more try. */
+    private <T> T call(String what, Function<UsersResource, T> action) {
+        Keycloak client = keycloak.orElseThrow(() -> new Unavailable("no client secret is configured"));
         try {
-            return http.send(request, HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new Unavailable("Keycloak cannot be reached for the " + what + ": "
-                    + e.getClass().getSimpleName());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new Unavailable("interrupted during the " + what);
+            try {
+                return action.apply(client.realm(realm).users());
+            } catch (WebApplicationException e) {
+                if (e.getResponse().getStatus() != 401) {
+                    throw e;
+                }
+                client.tokenManager().grantToken();
+                return action.apply(client.realm(realm).users());
+            }
+        } catch (Unavailable | Refused e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw failure(what, e);
         }
     }
 
-    private static void expect(HttpResponse<String> response, int status, String what) {
-        int actual = response.statusCode();
-        if (actual == status) {
-            return;
+    /** A status other than the expected one, thrown as the client would, to be mapped in {@link #call}. */
+    private static void expect(Response response, int status) {
+        if (response.getStatus() != status) {
+            throw new WebApplicationException(response);
         }
-        String message = "Keycloak answered the " + what + " with HTTP " + actual;
-        if (actual >= 500 || actual == 401 || actual == 429) {
-            throw new Unavailable(message);
+    }
+
+    /**
+     * What a failure of the client means here. An answer of Keycloak (a {@link WebApplicationException}, also when the
+     * service account's login failed) is mapped by its status; anything else (no connection, a timeout, a broken
+     * answer) means Keycloak could not be asked.
+     */
+    private static RuntimeException failure(String what, RuntimeException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof WebApplicationException answer) {
+                int status = answer.getResponse().getStatus();
+                String message = "Keycloak answered the " + what + " with HTTP " + status;
+                // 401: a wrong secret; 403: a missing role of the service account. Both are the operator's to fix,
+                // and the work resumes then.
+                if (status >= 500 || status == 401 || status == 403 || status == 429) {
+                    return new Unavailable(message);
+                }
+                // 400 and 409 carry Keycloak's reason (a refused attribute, a taken name); never a credential.
+                return new Refused(message + reason(answer.getResponse()));
+            }
         }
-        // 400 and 403 carry Keycloak's reason (a refused attribute, a missing role); never a credential.
-        throw new Refused(message + ": " + abbreviate(response.body()));
-    }
-
-    private synchronized String token() {
-        if (token != null && System.nanoTime() - tokenRenewAtNanos < 0) {
-            return token;
+        Throwable cause = e;
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
         }
-        String form = "grant_type=client_credentials&client_id=" + encode(clientId) + "&client_secret="
-                + encode(secret.orElseThrow(() -> new Unavailable("no client secret is configured")));
-        HttpResponse<String> response = exchange(
-                HttpRequest.newBuilder(URI.create(tokenUrl))
-                        .timeout(timeout)
-                        .header("Content-Type", "application/x-www-form-urlencoded")
-                        .POST(HttpRequest.BodyPublishers.ofString(form))
-                        .build(),
-                "service account login");
-        if (response.statusCode() != 200) {
-            // Keycloak's error body names the error, never the secret; a wrong secret is a 401.
-            String message = "the service account login was refused: HTTP " + response.statusCode() + " "
-                    + abbreviate(response.body());
-            // Unavailable even when refused: a wrong secret is the operator's to fix, and the work resumes then.
-            throw new Unavailable(message);
+        return new Unavailable("Keycloak cannot be reached for the " + what + ": "
+                + cause.getClass().getSimpleName());
+    }
+
+    private static String reason(Response response) {
+        try {
+            String body = response.readEntity(String.class);
+            String s = body == null ? "" : body.strip();
+            return s.isEmpty() ? "" : ": " + (s.length() > 200 ? s.substring(0, 200) + "…" : s);
+        } catch (RuntimeException e) {
+            return ""; // read already, or not readable: the status says enough
         }
-        JsonNode answer = Json.read(response.body(), JsonNode.class);
-        long lifetimeSeconds = Math.max(10, answer.path("expires_in").asLong(60));
-        token = answer.path("access_token").asText();
-        tokenRenewAtNanos =
-                System.nanoTime() + Duration.ofSeconds(lifetimeSeconds * 2 / 3).toNanos();
-        return token;
-    }
-
-    private synchronized void forgetToken() {
-        token = null;
-    }
-
-    private static String abbreviate(String body) {
-        String s = body == null ? "" : body.strip();
-        return s.length() > 200 ? s.substring(0, 200) + "…" : s;
-    }
-
-    private static String encode(String s) {
-        return URLEncoder.encode(s, StandardCharsets.UTF_8);
-    }
-
-    private static String stripSlash(String url) {
-        return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
     }
 }

@@ -196,7 +196,7 @@ public interface TenantConfig {
          */
         Optional<Path> clientSecretFile();
 
-        /** The longest wait for one answer of Keycloak. */
+        /** The longest wait for a connection to Keycloak or for one answer of it. */
         @WithDefault("5s")
         Duration timeout();
 
