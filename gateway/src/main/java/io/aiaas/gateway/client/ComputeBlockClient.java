@@ -21,11 +21,8 @@ import org.jboss.logging.Logger;
  * admitted, so nothing is admitted blind.
  */
 @ApplicationScoped
-public class ComputeBlockClient {
+public class ComputeBlockClient implements ComputeReservations {
     private static final Logger LOG = Logger.getLogger(ComputeBlockClient.class);
-
-    /** A block granted: {@code units} (at most those asked for), held until {@code expiresAt} at tenant-service. */
-    public record Block(String reservationId, long units) {}
 
     private final ComputeReservationApi api;
     private final InternalTokenIssuer tokens;
@@ -45,7 +42,7 @@ public class ComputeBlockClient {
                 .build(ComputeReservationApi.class);
     }
 
-    /** Up to {@code units}, at least 1, for {@code ttl}; fails with the 429 or 503 to answer. */
+    @Override
     public CompletionStage<Block> reserve(String tenantId, String reservationId, long units, Duration ttl) {
         return api.reserve(
                         tokens.gatewayAuthorization(),
@@ -64,7 +61,7 @@ public class ComputeBlockClient {
                 .subscribeAsCompletionStage();
     }
 
-    /** Gives back {@code units} of a block; best effort (what is not given back expires with the block). */
+    @Override
     public CompletionStage<Void> release(String tenantId, String reservationId, long units) {
         return api.release(tokens.gatewayAuthorization(), tenantId, reservationId, units)
                 .ifNoItem()

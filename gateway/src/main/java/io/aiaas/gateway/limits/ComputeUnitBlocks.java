@@ -7,6 +7,7 @@ import io.aiaas.common.error.ProblemType;
 import io.aiaas.common.id.Ids;
 import io.aiaas.common.plan.PlanLimits;
 import io.aiaas.gateway.client.ComputeBlockClient;
+import io.aiaas.gateway.client.ComputeReservations;
 import io.aiaas.gateway.config.GatewayConfig;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -53,7 +54,7 @@ public class ComputeUnitBlocks {
     private final String replica = Ids.newId("gw");
 
     private final AtomicLong sequence = new AtomicLong();
-    private final ComputeBlockClient client;
+    private final ComputeReservations client;
     private final Vertx vertx;
     private final boolean enabled;
     private final long blockUnits;
@@ -65,11 +66,11 @@ public class ComputeUnitBlocks {
     private final Cache<String, Block> blocks;
 
     @Inject
-    public ComputeUnitBlocks(GatewayConfig config, ComputeBlockClient client, Vertx vertx) {
+    public ComputeUnitBlocks(GatewayConfig config, ComputeReservations client, Vertx vertx) {
         this(config.computeQuota(), client, vertx, System::nanoTime);
     }
 
-    ComputeUnitBlocks(GatewayConfig.ComputeQuota config, ComputeBlockClient client, Vertx vertx, LongSupplier clock) {
+    ComputeUnitBlocks(GatewayConfig.ComputeQuota config, ComputeReservations client, Vertx vertx, LongSupplier clock) {
         this.client = client;
         this.vertx = vertx;
         this.enabled = config.enabled();
@@ -188,7 +189,7 @@ public class ComputeUnitBlocks {
                     .whenComplete((block, failure) -> answered(id, want, sent, block, failure));
         }
 
-        private void answered(String id, long want, long sent, ComputeBlockClient.Block block, Throwable failure) {
+        private void answered(String id, long want, long sent, ComputeReservations.Block block, Throwable failure) {
             Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
                     ? failure.getCause()
                     : failure;
