@@ -68,6 +68,11 @@ public class OnlinePrediction {
         void ok(byte[] json);
 
         void refused(ApiException problem);
+
+        /** Whether the caller went away meanwhile (a prediction that waited for compute units is then not sent). */
+        default boolean gone() {
+            return false;
+        }
     }
 
     /** The reply's body, written off the event loop once the reply is in hand. */
@@ -309,6 +314,10 @@ public class OnlinePrediction {
         taken.whenComplete((unit, failure) -> context.runOnContext(ignored -> {
             if (failure != null) {
                 answer.refused(problem(failure));
+                return;
+            }
+            if (answer.gone()) {
+                units.refund(tenant.tenantId(), unit); // nobody to answer: not sent, not billed
                 return;
             }
             try {
