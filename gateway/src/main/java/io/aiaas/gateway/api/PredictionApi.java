@@ -162,6 +162,11 @@ public class PredictionApi {
             public void refused(ApiException problem) {
                 ProblemResponses.send(rc, problem);
             }
+
+            @Override
+            public boolean gone() {
+                return out.ended() || out.closed();
+            }
         };
         if (call == PredictionPath.Call.INFER) {
             prediction.inferOip(tenant, resolved, body, requestId, GatewayRequest.arrivedNanos(rc), answer);

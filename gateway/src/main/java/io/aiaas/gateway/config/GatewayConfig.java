@@ -44,6 +44,8 @@ public interface GatewayConfig {
 
     RateLimit rateLimit();
 
+    ComputeQuota computeQuota();
+
     /** Measurement only: see {@link Checks}. */
     Checks checks();
 
@@ -139,6 +141,43 @@ public interface GatewayConfig {
         /** The longest wait for the owner; past it the call is refused with 503 rather than admitted blind. */
         @WithDefault("1s")
         Duration ownerTimeout();
+    }
+
+    /**
+     * Tenants' {@code monthlyComputeUnits} for online predictions: this replica holds a block of units per tenant,
+     * reserved at tenant-service, and admits a prediction only when it can take a unit (the least one costs) from it.
+     */
+    interface ComputeQuota {
+        /** Whether predictions wait for compute units at all (off only to measure what the check costs). */
+        @WithDefault("true")
+        boolean enabled();
+
+        /**
+         * Units one block asks for (tenant-service grants what is left of the month when less): larger blocks mean
+         * fewer calls, smaller ones hold less of a tenant's quota on one replica.
+         */
+        @WithDefault("100")
+        long blockUnits();
+
+        /**
+         * How long tenant-service holds a block: the bound on how long a dead replica's block counts. This replica
+         * takes units from a block only in the first half of it, so that the usage events of its predictions lower the
+         * block before it expires.
+         */
+        @WithDefault("60s")
+        Duration blockTtl();
+
+        /** A block unused this long gives its unspent units back to tenant-service. */
+        @WithDefault("10s")
+        Duration idleRelease();
+
+        /** How long a refusal (quota reached) is remembered before tenant-service is asked again. */
+        @WithDefault("1s")
+        Duration refusalMemory();
+
+        /** The longest wait for tenant-service; past it a prediction is refused with 503 rather than admitted blind. */
+        @WithDefault("1s")
+        Duration timeout();
     }
 
     /** Compute units per second of compute, by device, billed for online predictions (the workers' defaults). */

@@ -30,6 +30,7 @@ import io.aiaas.common.tfserving.TfServingRequests;
 import io.aiaas.common.tfserving.TfServingResponses;
 import io.aiaas.gateway.auth.Caller;
 import io.aiaas.gateway.config.GatewayConfig;
+import io.aiaas.gateway.limits.ComputeUnitBlocks;
 import io.aiaas.gateway.messaging.PredictionExchange;
 import io.aiaas.gateway.messaging.UsageRecorder;
 import io.vertx.core.Context;
@@ -41,13 +42,17 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.jboss.logging.Logger;
 
 /**
  * An online prediction, from the caller's body to the answer's bytes: the body is read once into typed tensors and
  * checked against the signature (every refusal a 4xx before anything is sent), the request goes to a worker over
  * Kafka ({@link PredictionExchange}), and a successful reply is answered only after its usage event is acknowledged
- * ({@link UsageRecorder}): exactly one usage event per answered prediction, none for a refused one.
+ * ({@link UsageRecorder}): exactly one usage event per answered prediction, none for a refused one. Before it is sent,
+ * a prediction takes a compute unit of its tenant's month ({@link ComputeUnitBlocks}); a tenant at its quota gets a
+ * 429 and nothing reaches a worker.
  *
  * <p>Threads: the checks and the send run on the request's event loop; the reply is rendered and its usage sent on
  * the reply consumer's thread; the answer is written back on the request's context.
@@ -63,6 +68,11 @@ public class OnlinePrediction {
         void ok(byte[] json);
 
         void refused(ApiException problem);
+
+        /** Whether the caller went away meanwhile (a prediction that waited for compute units is then not sent). */
+        default boolean gone() {
+            return false;
+        }
     }
 
     /** The reply's body, written off the event loop once the reply is in hand. */
@@ -73,14 +83,17 @@ public class OnlinePrediction {
 
     private final PredictionExchange exchange;
     private final UsageRecorder usage;
+    private final ComputeUnitBlocks units;
     private final long deadlineMillis;
     private final double cpuRate;
     private final double gpuRate;
     private final int retryAfterSeconds;
 
-    public OnlinePrediction(PredictionExchange exchange, UsageRecorder usage, GatewayConfig config) {
+    public OnlinePrediction(
+            PredictionExchange exchange, UsageRecorder usage, ComputeUnitBlocks units, GatewayConfig config) {
         this.exchange = exchange;
         this.usage = usage;
+        this.units = units;
         this.deadlineMillis = config.predict().deadline().toMillis();
         this.cpuRate = config.rates().cpu();
         this.gpuRate = config.rates().gpu();
@@ -272,11 +285,88 @@ public class OnlinePrediction {
             throw ApiException.tooLarge("The request has " + rows + " rows; the plan '" + plan.name()
                     + "' allows at most " + plan.maxBatchRows() + " (maxBatchRows).");
         }
-        int replyPartition = exchange.replyPartition();
-        if (replyPartition < 0) {
+        if (exchange.replyPartition() < 0) {
             throw ApiException.unavailable(
                     "Online prediction is unavailable on this gateway right now; try again shortly.",
                     retryAfterSeconds);
+        }
+        long sendRows = rows;
+        CompletableFuture<ComputeUnitBlocks.Taken> taken =
+                units.take(tenant.tenantId(), plan).toCompletableFuture();
+        if (taken.isDone()) {
+            // a unit from the block held here: no hop
+            dispatch(
+                    tenant,
+                    model,
+                    version,
+                    signatureName,
+                    inputs,
+                    outputs,
+                    requestId,
+                    arrivedNanos,
+                    answer,
+                    renderer,
+                    sendRows,
+                    joined(taken));
+            return;
+        }
+        Context context = Vertx.currentContext();
+        taken.whenComplete((unit, failure) -> context.runOnContext(ignored -> {
+            if (failure != null) {
+                answer.refused(problem(failure));
+                return;
+            }
+            if (answer.gone()) {
+                units.refund(tenant.tenantId(), unit); // nobody to answer: not sent, not billed
+                return;
+            }
+            try {
+                dispatch(
+                        tenant,
+                        model,
+                        version,
+                        signatureName,
+                        inputs,
+                        outputs,
+                        requestId,
+                        arrivedNanos,
+                        answer,
+                        renderer,
+                        sendRows,
+                        unit);
+            } catch (ApiException e) {
+                answer.refused(e);
+            }
+        }));
+    }
+
+    /** Sends the prediction admitted with {@code unit}; a refusal before the send gives the unit back. */
+    private void dispatch(
+            Caller.Tenant tenant,
+            ServingModel model,
+            int version,
+            String signatureName,
+            List<InputTensor> inputs,
+            List<String> outputs,
+            String requestId,
+            long arrivedNanos,
+            Answer answer,
+            Renderer renderer,
+            long rows,
+            ComputeUnitBlocks.Taken unit) {
+        long timeoutMillis = deadlineMillis - (System.nanoTime() - arrivedNanos) / 1_000_000;
+        int replyPartition = exchange.replyPartition();
+        if (timeoutMillis <= 0 || replyPartition < 0) {
+            units.refund(tenant.tenantId(), unit);
+            throw timeoutMillis <= 0
+                    ? new ApiException(
+                                    ProblemType.DEADLINE_EXCEEDED,
+                                    "The prediction passed its deadline (" + deadlineMillis
+                                            + " ms) before it could be sent.")
+                            .header("Retry-After", String.valueOf(retryAfterSeconds))
+                    : ApiException.unavailable(
+                            "Online prediction is unavailable on this gateway right now; try again shortly.",
+                            retryAfterSeconds);
         }
         PredictRequest request = new PredictRequest(
                 requestId,
@@ -289,8 +379,35 @@ public class OnlinePrediction {
                 inputs,
                 outputs);
         Call call = new Call(
-                Vertx.currentContext(), tenant.tenantId(), model.name(), version, rows, requestId, answer, renderer);
+                Vertx.currentContext(),
+                tenant.tenantId(),
+                model.name(),
+                version,
+                rows,
+                requestId,
+                unit,
+                answer,
+                renderer);
         exchange.send(request, timeoutMillis, call);
+    }
+
+    private ComputeUnitBlocks.Taken joined(CompletableFuture<ComputeUnitBlocks.Taken> taken) {
+        try {
+            return taken.join();
+        } catch (CompletionException e) {
+            throw problem(e);
+        }
+    }
+
+    private ApiException problem(Throwable failure) {
+        Throwable cause =
+                failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        if (cause instanceof ApiException api) {
+            return api;
+        }
+        LOG.warnf("compute units cannot be taken: %s", cause.toString());
+        return ApiException.unavailable(
+                "The compute-unit quota cannot be checked right now; try again shortly.", retryAfterSeconds);
     }
 
     /** One prediction waiting for its reply. */
@@ -301,6 +418,7 @@ public class OnlinePrediction {
         private final int version;
         private final long rows;
         private final String requestId;
+        private final ComputeUnitBlocks.Taken unit;
         private final Answer answer;
         private final Renderer renderer;
 
@@ -311,6 +429,7 @@ public class OnlinePrediction {
                 int version,
                 long rows,
                 String requestId,
+                ComputeUnitBlocks.Taken unit,
                 Answer answer,
                 Renderer renderer) {
             this.context = context;
@@ -319,6 +438,7 @@ public class OnlinePrediction {
             this.version = version;
             this.rows = rows;
             this.requestId = requestId;
+            this.unit = unit;
             this.answer = answer;
             this.renderer = renderer;
         }
@@ -327,6 +447,7 @@ public class OnlinePrediction {
         @Override
         public void replied(PredictReply reply) {
             if (!reply.ok()) {
+                units.refund(tenantId, unit);
                 ApiException refusal = refusal(reply);
                 context.runOnContext(ignored -> answer.refused(refusal));
                 return;
@@ -336,14 +457,20 @@ public class OnlinePrediction {
                 body = renderer.render(reply.outputs());
             } catch (InvalidInputException e) {
                 // outputs that this protocol's form cannot carry (TF Serving rows of unequal length): not billed
+                units.refund(tenantId, unit);
                 context.runOnContext(ignored -> answer.refused(ApiException.badRequest(e.getMessage())));
                 return;
             } catch (RuntimeException e) {
                 LOG.errorf("request %s: the worker's outputs cannot be written: %s", requestId, e.toString());
+                units.refund(tenantId, unit);
                 context.runOnContext(ignored -> answer.refused(unavailable()));
                 return;
             }
-            usage.record(usageEvent(reply), failure -> {
+            UsageEvent event = usageEvent(reply);
+            // billed more than the unit it took: the rest comes off the block too (the event lowers the block at
+            // tenant-service by all of it)
+            units.charge(tenantId, unit, event.data().units());
+            usage.record(event, failure -> {
                 if (failure != null) {
                     LOG.warnf(
                             "request %s: usage not recorded, the prediction is not answered: %s",
@@ -357,6 +484,7 @@ public class OnlinePrediction {
 
         @Override
         public void failed(ApiException problem) {
+            units.refund(tenantId, unit);
             answer.refused(problem);
         }
 
@@ -373,7 +501,8 @@ public class OnlinePrediction {
                     device,
                     rows,
                     computeMillis,
-                    UsageData.units(computeMillis, rate));
+                    UsageData.units(computeMillis, rate),
+                    unit.reservationId());
             return UsageEvent.forPrediction(requestId, data, Instant.now());
         }
 

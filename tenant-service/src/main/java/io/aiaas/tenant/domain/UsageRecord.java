@@ -2,7 +2,10 @@ package io.aiaas.tenant.domain;
 
 import java.time.Instant;
 
-/** One usage event as stored: the CloudEvent's fields, and the event itself as received. */
+/**
+ * One usage event as stored: the CloudEvent's fields, and the event itself as received. {@code reservationId} is the
+ * gateway's block reservation a prediction was admitted from (not stored: the event lowers that reservation).
+ */
 public record UsageRecord(
         String eventId,
         String tenantId,
@@ -15,5 +18,6 @@ public record UsageRecord(
         long units,
         String jobId,
         String requestId,
+        String reservationId,
         Instant occurredAt,
         String cloudEventJson) {}

@@ -107,6 +107,7 @@ public final class UsageEventParser {
                 count(data, "units", id),
                 boundedText(data, "jobId", id),
                 boundedText(data, "requestId", id),
+                boundedText(data, "reservationId", id),
                 occurredAt,
                 text);
     }

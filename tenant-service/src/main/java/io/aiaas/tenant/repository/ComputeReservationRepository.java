@@ -46,6 +46,9 @@ public class ComputeReservationRepository {
     private static final String SETTLE = "UPDATE compute_reservation SET settled_at = ?"
             + " WHERE tenant_id = ? AND reservation_id = ? AND settled_at IS NULL";
 
+    private static final String LOWER = "UPDATE compute_reservation SET units = greatest(0, units - ?)"
+            + " WHERE tenant_id = ? AND reservation_id = ? AND settled_at IS NULL";
+
     private static final String SWEEP = "DELETE FROM compute_reservation WHERE expires_at <= ?";
 
     /** A tenant's month: its usage and its live reservations. */
@@ -146,6 +149,20 @@ public class ComputeReservationRepository {
             }
         }
         return settled;
+    }
+
+    /**
+     * Lowers a live reservation by {@code units}, not below 0 (units of a block spent, or given back); whether there
+     * was one. A reservation of another tenant, settled, released or never made is left alone.
+     */
+    public boolean lower(String tenantId, String reservationId, long units) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement(LOWER)) {
+            ps.setLong(1, units);
+            ps.setString(2, tenantId);
+            ps.setString(3, reservationId);
+            return ps.executeUpdate() > 0;
+        }
     }
 
     /** Deletes every reservation expired at {@code now}; how many. */

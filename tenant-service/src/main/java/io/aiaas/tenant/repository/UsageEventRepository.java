@@ -50,9 +50,9 @@ public class UsageEventRepository {
         this.dataSource = dataSource;
     }
 
-    /** Stores the events not stored before; returns how many were new. */
-    public int insertNew(List<UsageRecord> records, Instant receivedAt) throws SQLException {
-        int inserted = 0;
+    /** Stores the events not stored before; returns those that were new (a repeat within the list only once). */
+    public List<UsageRecord> insertNew(List<UsageRecord> records, Instant receivedAt) throws SQLException {
+        List<UsageRecord> inserted = new ArrayList<>();
         try (Connection c = dataSource.getConnection();
                 PreparedStatement ps = c.prepareStatement(INSERT)) {
             for (UsageRecord r : records) {
@@ -74,7 +74,9 @@ public class UsageEventRepository {
                 ps.setObject(12, utc(r.occurredAt()));
                 ps.setObject(13, utc(receivedAt));
                 ps.setString(14, r.cloudEventJson());
-                inserted += ps.executeUpdate();
+                if (ps.executeUpdate() > 0) {
+                    inserted.add(r);
+                }
             }
         }
         return inserted;

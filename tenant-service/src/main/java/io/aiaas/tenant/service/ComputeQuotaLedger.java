@@ -53,6 +53,16 @@ public class ComputeQuotaLedger {
      */
     @Transactional
     public Granted reserve(String tenantId, String reservationId, long units, Duration ttl) {
+        return reserve(tenantId, reservationId, units, units, ttl);
+    }
+
+    /**
+     * Reserves up to {@code units}, at least {@code minUnits}, for {@code reservationId}: what is left of the month when
+     * that is less than asked (the gateway's blocks of units for predictions). A repeat of a reservation already made
+     * grants it again as it stands. Refused with a 429 {@code quota-exceeded} when not even {@code minUnits} are left.
+     */
+    @Transactional
+    public Granted reserve(String tenantId, String reservationId, long units, long minUnits, Duration ttl) {
         Tenant tenant = tenants.findExisting(tenantId)
                 .orElseThrow(() -> ApiException.notFound("No tenant '" + tenantId + "'."));
         long quota = quotaOf(tenant);
@@ -62,19 +72,22 @@ public class ComputeQuotaLedger {
             UsageMonth month = UsageMonth.of(now);
             var existing = reservations.find(tenantId, reservationId);
             if (existing.isPresent()) {
-                if (existing.get().units() != units) {
+                if (minUnits == units && existing.get().units() != units) {
                     throw ApiException.conflict("Reservation '" + reservationId + "' was made with "
                             + existing.get().units() + " units.");
                 }
                 return new Granted(existing.get(), balance(tenantId, quota, month, now));
             }
             Balance before = reservations.balance(tenantId, month.start(), month.end(), now);
+            long left = Math.max(0, quota - before.used() - before.reserved());
+            if (left < units && left >= minUnits) {
+                units = left;
+            }
             if (before.used() + before.reserved() + units > quota) {
-                long left = Math.max(0, quota - before.used() - before.reserved());
                 throw new ApiException(
                                 ProblemType.QUOTA_EXCEEDED,
                                 "The monthly compute-unit quota (" + quota + ") leaves " + left + " units this"
-                                        + " month; this work needs " + units + ".")
+                                        + " month; this work needs " + minUnits + ".")
                         .header("Retry-After", String.valueOf(month.secondsUntilNext(now)));
             }
             ComputeReservation granted =
@@ -93,6 +106,19 @@ public class ComputeQuotaLedger {
     public boolean release(String tenantId, String reservationId) {
         try {
             return reservations.delete(tenantId, reservationId);
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    /**
+     * Gives back {@code units} of a reservation (the unspent part of a gateway's block), keeping the rest until the
+     * usage events of work admitted from it lower it or it expires; whether there was such a reservation.
+     */
+    @Transactional
+    public boolean release(String tenantId, String reservationId, long units) {
+        try {
+            return reservations.lower(tenantId, reservationId, units);
         } catch (SQLException e) {
             throw failed(e);
         }

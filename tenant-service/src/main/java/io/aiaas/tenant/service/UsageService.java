@@ -32,12 +32,19 @@ public class UsageService {
     /**
      * Stores the events in one transaction; an event stored before is skipped. Returns how many were new. The
      * compute-unit reservations of the billed work (a job's id, a request's id) are settled in the same transaction:
-     * from then on the event's units count instead of the estimate, and a redelivery settles nothing twice.
+     * from then on the event's units count instead of the estimate, and a redelivery settles nothing twice. A
+     * prediction's event lowers the gateway's block reservation it was admitted from by its units, only when the event
+     * is new (a redelivery lowers nothing twice) and only a reservation of the event's own tenant.
      */
     @Transactional(rollbackOn = Exception.class)
     public int store(List<UsageRecord> records) throws SQLException {
         Instant now = Instant.now();
-        int inserted = events.insertNew(records, now);
+        List<UsageRecord> inserted = events.insertNew(records, now);
+        for (UsageRecord r : inserted) {
+            if (r.reservationId() != null && r.units() > 0) {
+                reservations.lower(r.tenantId(), r.reservationId(), r.units());
+            }
+        }
         List<SettledWork> settled = new ArrayList<>();
         for (UsageRecord r : records) {
             if (r.jobId() != null) {
@@ -48,7 +55,7 @@ public class UsageService {
             }
         }
         reservations.settle(settled, now);
-        return inserted;
+        return inserted.size();
     }
 
     @Transactional

@@ -297,4 +297,129 @@ class ComputeQuotaApiTest {
                                 .atStartOfDay(ZoneOffset.UTC)
                                 .toInstant())));
     }
+
+    private static ExtractableResponse<Response> reserveBlock(String tenant, String id, long units, long minUnits) {
+        return as(Tokens.gatewayService())
+                .body(Map.of(
+                        "tenantId",
+                        tenant,
+                        "reservationId",
+                        id,
+                        "units",
+                        units,
+                        "ttlSeconds",
+                        600,
+                        "minUnits",
+                        minUnits))
+                .post(RESERVATIONS)
+                .then()
+                .extract();
+    }
+
+    private static UsageEvent prediction(String tenant, String requestId, long units, String reservationId) {
+        return UsageEvent.forPrediction(
+                requestId,
+                new UsageData(tenant, null, requestId, "iris", 1, "cpu", 1, units * 1000, units, reservationId),
+                Instant.now());
+    }
+
+    @Test
+    void aPredictionsUsageEventLowersItsBlockOnceAndOnlyItsOwnTenantsBlock() throws Exception {
+        String tenant = tenantWithQuota(100);
+        String other = tenantWithQuota(100);
+        String block = "pred-gw_test-" + tenant.substring(4);
+        String othersBlock = "pred-gw_test-shared";
+        assertEquals(40, reserveBlock(tenant, block, 40, 1).jsonPath().getLong("units"));
+        assertEquals(10, reserveBlock(other, othersBlock, 10, 1).jsonPath().getLong("units"));
+
+        UsageEvent first = prediction(tenant, "req_first" + tenant.substring(4), 3, block);
+        publish(
+                first,
+                first, // a redelivery lowers nothing twice
+                prediction(tenant, "req_gone" + tenant.substring(4), 2, "pred-gw_test-never-made"),
+                prediction(tenant, "req_foreign" + tenant.substring(4), 4, othersBlock),
+                prediction(tenant, "req_last" + tenant.substring(4), 1, block));
+
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> computeUnits(tenant).getLong("used") == 10);
+        JsonPath units = computeUnits(tenant);
+        assertEquals(36, units.getLong("reserved"), "the block is lowered by its own predictions, once each");
+        assertEquals(54, units.getLong("remaining"));
+        JsonPath others = computeUnits(other);
+        assertEquals(0, others.getLong("used"));
+        assertEquals(10, others.getLong("reserved"), "another tenant's block is left alone");
+
+        // a block is never lowered below zero: a prediction billed past it counts in used only
+        publish(prediction(tenant, "req_big" + tenant.substring(4), 50, block));
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> computeUnits(tenant).getLong("used") == 60);
+        assertEquals(0, computeUnits(tenant).getLong("reserved"));
+        assertEquals(40, computeUnits(tenant).getLong("remaining"));
+    }
+
+    @Test
+    void aBlockGetsWhatIsLeftAndGivesBackItsUnspentUnits() {
+        String tenant = tenantWithQuota(50);
+        assertEquals(201, reserve(tenant, "job_big", 30, 600).statusCode());
+        var block = reserveBlock(tenant, "pred-gw_test-1", 100, 1);
+        assertEquals(201, block.statusCode(), block.asString());
+        assertEquals(20, block.jsonPath().getLong("units"), "what is left of the month, less than asked");
+        assertEquals(0, block.jsonPath().getLong("remaining"));
+
+        var refused = reserveBlock(tenant, "pred-gw_test-2", 100, 1);
+        assertEquals(429, refused.statusCode(), refused.asString());
+        assertEquals(ProblemType.QUOTA_EXCEEDED_TYPE, refused.jsonPath().getString("type"));
+        long retryAfter = Long.parseLong(refused.header("Retry-After"));
+        assertTrue(Math.abs(retryAfter - secondsToNextMonth()) <= 5, "Retry-After: the next UTC month");
+
+        // the unspent part goes back; what the block's predictions in flight still need stays reserved
+        as(Tokens.gatewayService())
+                .delete(RESERVATIONS + "/" + tenant + "/pred-gw_test-1?units=15")
+                .then()
+                .statusCode(204);
+        JsonPath units = computeUnits(tenant);
+        assertEquals(35, units.getLong("reserved"));
+        assertEquals(15, units.getLong("remaining"));
+        as(Tokens.gatewayService())
+                .delete(RESERVATIONS + "/" + tenant + "/pred-gw_test-1?units=100")
+                .then()
+                .statusCode(204);
+        assertEquals(30, computeUnits(tenant).getLong("reserved"), "never below zero");
+
+        // a block asked for again (a retried call) is answered as it stands, not counted twice
+        var again = reserveBlock(tenant, "pred-gw_test-1", 100, 1);
+        assertEquals(201, again.statusCode(), again.asString());
+        assertEquals(0, again.jsonPath().getLong("units"));
+        assertEquals(20, computeUnits(tenant).getLong("remaining"));
+    }
+
+    @Test
+    void badBlockReservationsAndReleasesAreRefusedAndChangeNothing() {
+        String tenant = tenantWithQuota(20);
+        for (String body : List.of(
+                "{\"tenantId\":\"" + tenant
+                        + "\",\"reservationId\":\"b\",\"units\":5,\"ttlSeconds\":60,\"minUnits\":0}",
+                "{\"tenantId\":\"" + tenant
+                        + "\",\"reservationId\":\"b\",\"units\":5,\"ttlSeconds\":60,\"minUnits\":6}",
+                "{\"tenantId\":\"" + tenant
+                        + "\",\"reservationId\":\"b\",\"units\":5,\"ttlSeconds\":60,\"minUnits\":\"x\"}",
+                "{\"tenantId\":\"" + tenant
+                        + "\",\"reservationId\":\"b\",\"units\":5,\"ttlSeconds\":60,\"minUnits\":-1}")) {
+            problem(as(Tokens.gatewayService()).body(body).post(RESERVATIONS).then(), 400, "invalid-request");
+        }
+        assertEquals(201, reserveBlock(tenant, "pred-gw_test-b", 5, 1).statusCode());
+        for (String units : List.of("-1", "many", "1.5")) {
+            problem(
+                    as(Tokens.gatewayService())
+                            .delete(RESERVATIONS + "/" + tenant + "/pred-gw_test-b?units=" + units)
+                            .then(),
+                    400,
+                    "invalid-request");
+        }
+        JsonPath units = computeUnits(tenant);
+        assertEquals(5, units.getLong("reserved"), "only the good block was reserved, and nothing given back");
+        assertEquals(15, units.getLong("remaining"));
+    }
 }

@@ -1,0 +1,279 @@
+package io.aiaas.gateway.limits;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.aiaas.common.error.ApiException;
+import io.aiaas.common.error.ProblemType;
+import io.aiaas.common.plan.PlanLimits;
+import io.aiaas.gateway.client.ComputeBlockClient;
+import io.aiaas.gateway.client.ComputeReservations;
+import io.aiaas.gateway.config.GatewayConfig;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The blocks of compute units a gateway replica holds per tenant, against a scripted tenant-service ledger. */
+class ComputeUnitBlocksTest {
+    private static final String TENANT = "ten_blocks";
+    private static final PlanLimits PLAN =
+            new PlanLimits("small", 1L, 100, 100, 1, 1_000, 1 << 20, 1 << 20, 1 << 20, 10);
+
+    /** tenant-service as the test answers it: every reservation waits until the test completes it. */
+    static final class ScriptedLedger implements ComputeReservations {
+        record Asked(String tenantId, String reservationId, long units, CompletableFuture<Block> answer) {}
+
+        record Released(String tenantId, String reservationId, long units) {}
+
+        final ConcurrentLinkedQueue<Asked> asked = new ConcurrentLinkedQueue<>();
+        final ConcurrentLinkedQueue<Released> released = new ConcurrentLinkedQueue<>();
+
+        @Override
+        public CompletionStage<Block> reserve(String tenantId, String reservationId, long units, Duration ttl) {
+            CompletableFuture<Block> answer = new CompletableFuture<>();
+            asked.add(new Asked(tenantId, reservationId, units, answer));
+            return answer;
+        }
+
+        @Override
+        public CompletionStage<Void> release(String tenantId, String reservationId, long units) {
+            released.add(new Released(tenantId, reservationId, units));
+            return CompletableFuture.completedFuture(null);
+        }
+
+        Asked last() {
+            Asked last = null;
+            for (Asked a : asked) {
+                last = a;
+            }
+            return last;
+        }
+    }
+
+    private record Quota(boolean enabled, long blockUnits, Duration idleRelease) implements GatewayConfig.ComputeQuota {
+        @Override
+        public Duration blockTtl() {
+            return Duration.ofSeconds(60);
+        }
+
+        @Override
+        public Duration refusalMemory() {
+            return Duration.ofSeconds(1);
+        }
+
+        @Override
+        public Duration timeout() {
+            return Duration.ofSeconds(1);
+        }
+    }
+
+    private Vertx vertx;
+    private ScriptedLedger ledger;
+    private final AtomicLong clock = new AtomicLong(1_000_000_000L);
+
+    @BeforeEach
+    void setUp() {
+        vertx = Vertx.vertx();
+        ledger = new ScriptedLedger();
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
+    private ComputeUnitBlocks blocks(long blockUnits, Duration idle) {
+        return new ComputeUnitBlocks(new Quota(true, blockUnits, idle), ledger, vertx, clock::get);
+    }
+
+    private static ApiException failure(CompletionStage<?> stage) {
+        try {
+            stage.toCompletableFuture().get(5, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            return (ApiException) e.getCause();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+        throw new AssertionError("admitted, but should have been refused");
+    }
+
+    private static ComputeUnitBlocks.Taken taken(CompletionStage<ComputeUnitBlocks.Taken> stage) throws Exception {
+        return stage.toCompletableFuture().get(5, TimeUnit.SECONDS);
+    }
+
+    /** How many predictions are admitted at once from the block held, before one has to wait for a new block. */
+    private static int admittedWithoutWaiting(ComputeUnitBlocks blocks) {
+        int n = 0;
+        while (blocks.take(TENANT, PLAN).toCompletableFuture().isDone()) {
+            n++;
+        }
+        return n;
+    }
+
+    @Test
+    void concurrentPredictionsWaitingForABlockShareOneCallAndTheBlockServesTheNextOnesWithoutAny() throws Exception {
+        ComputeUnitBlocks blocks = blocks(100, Duration.ofSeconds(30));
+        int takers = 32;
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        List<CompletableFuture<ComputeUnitBlocks.Taken>> waiting = new ArrayList<>();
+        CountDownLatch asked = new CountDownLatch(takers);
+        try {
+            List<java.util.concurrent.Future<CompletableFuture<ComputeUnitBlocks.Taken>>> calls = new ArrayList<>();
+            for (int i = 0; i < takers; i++) {
+                calls.add(pool.submit(() -> {
+                    CompletableFuture<ComputeUnitBlocks.Taken> f =
+                            blocks.take(TENANT, PLAN).toCompletableFuture();
+                    asked.countDown();
+                    return f;
+                }));
+            }
+            assertTrue(asked.await(5, TimeUnit.SECONDS));
+            for (var call : calls) {
+                waiting.add(call.get());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(1, ledger.asked.size(), "one call to tenant-service for all who wait");
+        ScriptedLedger.Asked ask = ledger.last();
+        assertEquals(TENANT, ask.tenantId());
+        assertEquals(100, ask.units());
+        assertTrue(ask.reservationId().startsWith("pred-gw_"), ask.reservationId());
+        for (CompletableFuture<ComputeUnitBlocks.Taken> f : waiting) {
+            assertFalse(f.isDone(), "nobody is admitted before the block is granted");
+        }
+
+        ask.answer().complete(new ComputeReservations.Block(ask.reservationId(), 100));
+        for (CompletableFuture<ComputeUnitBlocks.Taken> f : waiting) {
+            assertEquals(ask.reservationId(), taken(f).reservationId(), "the usage event will name the block");
+        }
+        assertEquals(100 - takers, admittedWithoutWaiting(blocks), "the rest of the block, with no call");
+        assertEquals(2, ledger.asked.size(), "the block spent, the next prediction asks for a new one");
+        assertFalse(ledger.last().reservationId().equals(ask.reservationId()), "a new id for each block");
+    }
+
+    @Test
+    void aMonthWithTooFewUnitsAdmitsWhatIsLeftAndRefusesTheRestWith429UntilTheNextMonth() throws Exception {
+        ComputeUnitBlocks blocks = blocks(100, Duration.ofSeconds(30));
+        List<CompletableFuture<ComputeUnitBlocks.Taken>> waiting = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            waiting.add(blocks.take(TENANT, PLAN).toCompletableFuture());
+        }
+        ScriptedLedger.Asked ask = ledger.last();
+        ask.answer().complete(new ComputeReservations.Block(ask.reservationId(), 3)); // all that is left
+        int admitted = 0;
+        for (CompletableFuture<ComputeUnitBlocks.Taken> f : waiting) {
+            try {
+                taken(f);
+                admitted++;
+            } catch (ExecutionException e) {
+                ApiException refusal = (ApiException) e.getCause();
+                assertEquals(ProblemType.QUOTA_EXCEEDED, refusal.type());
+                assertEquals(429, refusal.type().status());
+                assertTrue(Long.parseLong(refusal.headers().get("Retry-After")) >= 1);
+            }
+        }
+        assertEquals(3, admitted, "exactly the units granted");
+        assertEquals(1, ledger.asked.size());
+
+        // the month is used up: remembered for a moment, so a client hammering costs no calls
+        assertEquals(
+                ProblemType.QUOTA_EXCEEDED, failure(blocks.take(TENANT, PLAN)).type());
+        assertEquals(1, ledger.asked.size(), "the refusal is remembered");
+
+        // then tenant-service is asked again, and its refusal is passed on with its Retry-After
+        clock.addAndGet(Duration.ofSeconds(2).toNanos());
+        CompletionStage<ComputeUnitBlocks.Taken> next = blocks.take(TENANT, PLAN);
+        assertEquals(2, ledger.asked.size());
+        ledger.last().answer().completeExceptionally(ComputeBlockClient.quotaExceeded(86_400));
+        ApiException refused = failure(next);
+        assertEquals(ProblemType.QUOTA_EXCEEDED, refused.type());
+        assertEquals("86400", refused.headers().get("Retry-After"));
+        assertEquals("86400", failure(blocks.take(TENANT, PLAN)).headers().get("Retry-After"));
+        assertEquals(2, ledger.asked.size());
+        clock.addAndGet(Duration.ofSeconds(2).toNanos());
+        blocks.take(TENANT, PLAN);
+        assertEquals(3, ledger.asked.size(), "asked again after a moment");
+    }
+
+    @Test
+    void tenantServiceUnreachableIsA503ForThoseWaitingAndTheNextPredictionAsksAgain() {
+        ComputeUnitBlocks blocks = blocks(100, Duration.ofSeconds(30));
+        CompletionStage<ComputeUnitBlocks.Taken> first = blocks.take(TENANT, PLAN);
+        CompletionStage<ComputeUnitBlocks.Taken> second = blocks.take(TENANT, PLAN);
+        ledger.last()
+                .answer()
+                .completeExceptionally(ApiException.unavailable("The compute-unit quota cannot be checked.", 2));
+        assertEquals(ProblemType.UNAVAILABLE, failure(first).type());
+        assertEquals(ProblemType.UNAVAILABLE, failure(second).type());
+        assertEquals(1, ledger.asked.size());
+        blocks.take(TENANT, PLAN);
+        assertEquals(2, ledger.asked.size(), "an outage is not remembered as a refusal");
+    }
+
+    @Test
+    void aPredictionBilledMoreThanAUnitTakesTheRestFromTheBlockAndOneNotBilledGivesItsUnitBack() throws Exception {
+        ComputeUnitBlocks blocks = blocks(20, Duration.ofSeconds(30));
+        CompletionStage<ComputeUnitBlocks.Taken> first = blocks.take(TENANT, PLAN);
+        ScriptedLedger.Asked ask = ledger.last();
+        ask.answer().complete(new ComputeReservations.Block(ask.reservationId(), 20));
+        ComputeUnitBlocks.Taken unit = taken(first);
+        ComputeUnitBlocks.Taken refunded = taken(blocks.take(TENANT, PLAN));
+        blocks.charge(TENANT, unit, 5); // 4 more than it took
+        blocks.refund(TENANT, refunded); // refused by the worker: not billed
+        // 20 − 1 − 1 − 4 + 1 = 15 left
+        assertEquals(15, admittedWithoutWaiting(blocks));
+        assertEquals(2, ledger.asked.size());
+        // a charge past what is left empties the block, never below
+        ScriptedLedger.Asked second = ledger.last();
+        second.answer().complete(new ComputeReservations.Block(second.reservationId(), 3));
+        blocks.charge(TENANT, new ComputeUnitBlocks.Taken(second.reservationId()), 50);
+        blocks.take(TENANT, PLAN);
+        assertEquals(3, ledger.asked.size());
+    }
+
+    @Test
+    void anIdleBlockGivesItsUnspentUnitsBack() throws Exception {
+        ComputeUnitBlocks blocks = blocks(100, Duration.ofMillis(50));
+        CompletionStage<ComputeUnitBlocks.Taken> first = blocks.take(TENANT, PLAN);
+        ScriptedLedger.Asked ask = ledger.last();
+        ask.answer().complete(new ComputeReservations.Block(ask.reservationId(), 100));
+        taken(first);
+        taken(blocks.take(TENANT, PLAN));
+        clock.addAndGet(Duration.ofSeconds(1).toNanos());
+        long until = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (ledger.released.isEmpty() && System.nanoTime() < until) {
+            Thread.sleep(20);
+        }
+        assertEquals(
+                List.of(new ScriptedLedger.Released(TENANT, ask.reservationId(), 98)),
+                List.copyOf(ledger.released),
+                "the 98 unspent units go back; the 2 taken stay until the predictions' usage events lower them");
+        blocks.take(TENANT, PLAN);
+        assertEquals(2, ledger.asked.size(), "the next prediction asks for a new block");
+    }
+
+    @Test
+    void aTenantWithoutPlanLimitsOrWithTheCheckOffIsNotCounted() throws Exception {
+        assertNull(taken(blocks(100, Duration.ofSeconds(30)).take(TENANT, null)).reservationId());
+        ComputeUnitBlocks off =
+                new ComputeUnitBlocks(new Quota(false, 100, Duration.ofSeconds(30)), ledger, vertx, clock::get);
+        assertNull(taken(off.take(TENANT, PLAN)).reservationId());
+        assertTrue(ledger.asked.isEmpty(), "no call to tenant-service");
+    }
+}
