@@ -21,10 +21,12 @@ import io.aiaas.model.support.Tokens;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.ValidatableResponse;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
@@ -113,6 +115,26 @@ class ComputeQuotaJobTest extends ApiTestSupport {
                 .header("Retry-After", org.hamcrest.Matchers.notNullValue())
                 .body("type", equalTo("/problems/unavailable"));
         assertEquals(StoredJobs.NONE, StoredJobs.of(dataSource, tenant), "nothing stored");
+    }
+
+    @Test
+    void aReplayUnderTheSameIdempotencyKeyReservesNothing() throws Exception {
+        String tenant = newTenant();
+        setUpModel(tenant);
+        String key = "quota-" + Ids.randomBase62(12);
+        Supplier<ValidatableResponse> submit = () -> as(Tokens.tenant(tenant))
+                .header("Idempotency-Key", key)
+                .contentType("application/json")
+                .body(INLINE)
+                .post("/v1/jobs")
+                .then()
+                .statusCode(202);
+        String first = submit.get().extract().path("id");
+        submit.get().body("id", equalTo(first));
+        List<JsonNode> asked = callsFor(tenant);
+        assertEquals(1, asked.size(), asked.toString());
+        assertEquals(first, asked.get(0).path("reservationId").asText());
+        assertEquals(1, StoredJobs.of(dataSource, tenant).jobs());
     }
 
     @Test
