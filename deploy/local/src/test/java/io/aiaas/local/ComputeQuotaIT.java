@@ -1,10 +1,11 @@
 package io.aiaas.local;
 
+import static io.aiaas.local.ItSupport.awaitEnd;
+import static io.aiaas.local.ItSupport.uploadDense;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.aiaas.common.archive.SavedModelArchive;
 import io.aiaas.common.auth.InternalToken;
 import io.aiaas.common.auth.InternalTokenSigner;
 import io.aiaas.common.auth.Scopes;
@@ -12,20 +13,16 @@ import io.aiaas.common.auth.SigningKeys;
 import io.aiaas.common.error.ProblemType;
 import io.aiaas.common.id.Ids;
 import io.aiaas.common.json.Json;
-import io.aiaas.infra.fixtures.DenseSavedModel;
+import io.aiaas.local.ItSupport.Tenant;
 import io.aiaas.local.ServiceProcess.Service;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -46,7 +43,6 @@ class ComputeQuotaIT {
     private static final long QUOTA = 12;
     private static final float[][] W = {{1f, 0f, 0.5f}, {0f, 1f, 0.5f}, {1f, 1f, 0f}, {-1f, 0f, 2f}};
     private static final float[] B = {0.5f, -1f, 0f};
-    private static final Duration JOB_TIMEOUT = Duration.ofSeconds(120);
 
     static PlatformRuntime platform;
     static PlatformClient api;
@@ -59,47 +55,8 @@ class ComputeQuotaIT {
         admin = SharedPlatform.adminToken();
     }
 
-    private record Tenant(String id, String key) {}
-
     private static Tenant newTenant() throws Exception {
-        String plan = "it-quota-" + Ids.randomBase62(6).toLowerCase(Locale.ROOT);
-        Map<String, Object> limits = new LinkedHashMap<>();
-        limits.put("name", plan);
-        limits.put("requestsPerSecond", 10_000);
-        limits.put("burst", 10_000);
-        limits.put("concurrentJobs", 4);
-        limits.put("monthlyComputeUnits", QUOTA);
-        limits.put("maxRequestBytes", 8_388_608L);
-        limits.put("maxModelBytes", 104_857_600L);
-        limits.put("storageBytes", 1_073_741_824L);
-        limits.put("maxBatchRows", 1_000_000L);
-        var created = api.postJson("/admin/v1/plans", admin, limits);
-        assertEquals(201, created.status(), created::toString);
-        String name = "it-quota-" + Ids.randomBase62(8).toLowerCase(Locale.ROOT);
-        var tenant = api.postJson("/admin/v1/tenants", admin, Map.of("name", name, "plan", plan));
-        assertEquals(201, tenant.status(), tenant::toString);
-        String id = tenant.json().path("id").asText();
-        var key = api.postJson("/admin/v1/tenants/" + id + "/api-keys", admin, Map.of("name", "it"));
-        assertEquals(201, key.status(), key::toString);
-        return new Tenant(id, key.json().path("key").asText());
-    }
-
-    private static void uploadDense(Tenant t, String model) throws Exception {
-        assertEquals(
-                201, api.postJson("/v1/models", t.key, Map.of("name", model)).status());
-        Path dir = Files.createTempDirectory("it-quota-model");
-        try {
-            DenseSavedModel.export(dir.resolve("m"), W, B);
-            var uploaded = api.send(
-                    "POST",
-                    "/v1/models/" + model + "/versions",
-                    t.key,
-                    "application/zip",
-                    Archives.zip(dir.resolve("m")));
-            assertEquals(201, uploaded.status(), uploaded::toString);
-        } finally {
-            SavedModelArchive.deleteTree(dir);
-        }
+        return ItSupport.newTenant(api, admin, "it-quota", Map.of("monthlyComputeUnits", QUOTA));
     }
 
     private static Map<String, Object> inline(String model, float x) {
@@ -113,22 +70,9 @@ class ComputeQuotaIT {
     }
 
     private static JsonNode computeUnits(Tenant t) throws Exception {
-        var usage = api.get("/v1/usage", t.key);
+        var usage = api.get("/v1/usage", t.key());
         assertEquals(200, usage.status(), usage::toString);
         return usage.json();
-    }
-
-    private static void awaitEnd(Tenant t, String jobId) throws Exception {
-        Instant deadline = Instant.now().plus(JOB_TIMEOUT);
-        while (Instant.now().isBefore(deadline)) {
-            String status =
-                    api.get("/v1/jobs/" + jobId, t.key).json().path("status").asText();
-            if (status.equals("succeeded") || status.equals("failed") || status.equals("cancelled")) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("job " + jobId + " did not end within " + JOB_TIMEOUT);
     }
 
     private static void assertQuotaExceeded(PlatformClient.Reply reply) {
@@ -142,7 +86,7 @@ class ComputeQuotaIT {
     @Test
     void concurrentJobsNeverSpendMoreThanTheQuotaAndAReservationOfLostWorkExpires() throws Exception {
         Tenant t = newTenant();
-        uploadDense(t, "metered");
+        uploadDense(api, t, "metered", W, B);
 
         // many jobs at once: two estimates fit, the rest are refused before anything is stored
         ExecutorService pool = Executors.newFixedThreadPool(8);
@@ -150,7 +94,7 @@ class ComputeQuotaIT {
         try {
             for (int i = 0; i < 40; i++) {
                 float x = i;
-                replies.add(pool.submit(() -> api.postJson("/v1/jobs", t.key, inline("metered", x))));
+                replies.add(pool.submit(() -> api.postJson("/v1/jobs", t.key(), inline("metered", x))));
             }
             List<String> accepted = new ArrayList<>();
             int refused = 0;
@@ -165,10 +109,10 @@ class ComputeQuotaIT {
             }
             assertTrue(!accepted.isEmpty(), "some jobs fit the quota");
             assertTrue(refused > 0, "40 jobs at once do not fit 12 units");
-            var listed = api.get("/v1/jobs?limit=100", t.key).json().path("items");
+            var listed = api.get("/v1/jobs?limit=100", t.key()).json().path("items");
             assertEquals(accepted.size(), listed.size(), "refused jobs were not stored");
             for (String id : accepted) {
-                awaitEnd(t, id);
+                awaitEnd(api, t, id);
             }
         } finally {
             pool.shutdownNow();
@@ -195,32 +139,32 @@ class ComputeQuotaIT {
 
         // work that never ends holds what is left until its reservation expires
         long left = units.path("remaining").asLong();
-        HttpResponse<String> held = reserveAtTenantService(t.id, "job_neverends" + Ids.randomBase62(10), left, 2);
+        HttpResponse<String> held = reserveAtTenantService(t.id(), "job_neverends" + Ids.randomBase62(10), left, 2);
         assertEquals(201, held.statusCode(), held::body);
-        assertQuotaExceeded(api.postJson("/v1/jobs", t.key, inline("metered", 1)));
+        assertQuotaExceeded(api.postJson("/v1/jobs", t.key(), inline("metered", 1)));
         Thread.sleep(2500);
-        var afterExpiry = api.postJson("/v1/jobs", t.key, inline("metered", 1));
+        var afterExpiry = api.postJson("/v1/jobs", t.key(), inline("metered", 1));
         if (left >= 5) {
             assertEquals(202, afterExpiry.status(), afterExpiry::toString);
-            awaitEnd(t, afterExpiry.json().path("id").asText());
+            awaitEnd(api, t, afterExpiry.json().path("id").asText());
         } else {
             assertQuotaExceeded(afterExpiry); // the month's usage alone leaves too little
         }
         assertTrue(computeUnits(t).path("computeUnits").path("used").asLong() <= QUOTA);
 
         // administrators see the tenant's quota, and the export, through the gateway
-        var adminView = api.get("/admin/v1/usage?tenant=" + t.id, admin);
+        var adminView = api.get("/admin/v1/usage?tenant=" + t.id(), admin);
         assertEquals(200, adminView.status(), adminView::toString);
         assertEquals(
                 QUOTA,
                 adminView.json().path("computeUnits").path("monthlyQuota").asLong());
         assertEquals(
-                t.id, adminView.json().path("items").path(0).path("tenantId").asText(), adminView::toString);
+                t.id(), adminView.json().path("items").path(0).path("tenantId").asText(), adminView::toString);
         var export = api.get("/admin/v1/usage/export", admin);
         assertEquals(200, export.status(), export::toString);
         assertTrue(export.contentType().startsWith("text/csv"), export::toString);
         assertTrue(export.body().startsWith("tenantId,start,kind,model,requests,examples,computeMillis,units\r\n"));
-        assertTrue(export.body().contains("\r\n" + t.id + ","), "the tenant's rows are exported");
+        assertTrue(export.body().contains("\r\n" + t.id() + ","), "the tenant's rows are exported");
     }
 
     @Test
@@ -238,8 +182,8 @@ class ComputeQuotaIT {
         }
         var unknown = api.get("/admin/v1/usage?tenant=ten_nobody", admin);
         assertEquals(404, unknown.status(), unknown::toString);
-        assertEquals(401, api.get("/admin/v1/usage", t.key).status(), "an API key never reaches /admin");
-        assertEquals(401, api.get("/admin/v1/usage/export", t.key).status());
+        assertEquals(401, api.get("/admin/v1/usage", t.key()).status(), "an API key never reaches /admin");
+        assertEquals(401, api.get("/admin/v1/usage/export", t.key()).status());
     }
 
     /** A reservation as model-service makes it, signed with model-service's key from the installation's secrets. */

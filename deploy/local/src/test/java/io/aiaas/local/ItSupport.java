@@ -4,13 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.aiaas.common.archive.SavedModelArchive;
 import io.aiaas.common.id.Ids;
 import io.aiaas.common.json.Json;
+import io.aiaas.infra.fixtures.DenseSavedModel;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,6 +35,12 @@ final class ItSupport {
 
     /** A tenant on a plan of its own whose limits do not bind. */
     static Tenant newTenant(PlatformClient api, String admin, String prefix) throws Exception {
+        return newTenant(api, admin, prefix, Map.of());
+    }
+
+    /** A tenant on a plan of its own: {@code binding} limits (e.g. {@code monthlyComputeUnits}), the rest do not bind. */
+    static Tenant newTenant(PlatformClient api, String admin, String prefix, Map<String, Object> binding)
+            throws Exception {
         String plan = "it-plan-" + Ids.randomBase62(6).toLowerCase(Locale.ROOT);
         Map<String, Object> limits = new LinkedHashMap<>();
         limits.put("name", plan);
@@ -43,6 +52,7 @@ final class ItSupport {
         limits.put("maxModelBytes", 1_073_741_824L);
         limits.put("storageBytes", 4_294_967_296L);
         limits.put("maxBatchRows", 1_000_000L);
+        limits.putAll(binding);
         var created = api.postJson("/admin/v1/plans", admin, limits);
         assertEquals(201, created.status(), created::toString);
         String name = prefix + "-" + Ids.randomBase62(8).toLowerCase(Locale.ROOT);
@@ -65,6 +75,17 @@ final class ItSupport {
                 201, api.postJson("/v1/models", t.key(), Map.of("name", model)).status());
         var uploaded = api.send("POST", "/v1/models/" + model + "/versions", t.key(), "application/zip", zip);
         assertEquals(201, uploaded.status(), uploaded::toString);
+    }
+
+    /** Creates {@code model} with, as its first version, the linear SavedModel {@code y = x·w + b}. */
+    static void uploadDense(PlatformClient api, Tenant t, String model, float[][] w, float[] b) throws Exception {
+        Path dir = Files.createTempDirectory("it-dense-model");
+        try {
+            DenseSavedModel.export(dir.resolve("m"), w, b);
+            uploadModel(api, t, model, Archives.zip(dir.resolve("m")));
+        } finally {
+            SavedModelArchive.deleteTree(dir);
+        }
     }
 
     static String submit(PlatformClient api, Tenant t, Map<String, Object> body) throws Exception {

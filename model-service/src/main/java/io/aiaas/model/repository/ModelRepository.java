@@ -29,6 +29,26 @@ public class ModelRepository implements PanacheRepositoryBase<Model, String> {
                 .firstResultOptional();
     }
 
+    /**
+     * Inserts the model unless its owner has one of that name; true when this inserted it. A concurrent insert of the
+     * same name waits for the other transaction and, once that one committed, inserts nothing (no unique violation).
+     */
+    public boolean insertIfAbsent(Model model) {
+        return getEntityManager()
+                        .createNativeQuery("INSERT INTO model (id, tenant_id, name, description, next_version,"
+                                + " created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+                                + " ON CONFLICT (tenant_id, name) DO NOTHING")
+                        .setParameter(1, model.id)
+                        .setParameter(2, model.tenantId)
+                        .setParameter(3, model.name)
+                        .setParameter(4, model.description)
+                        .setParameter(5, model.nextVersion)
+                        .setParameter(6, model.createdAt)
+                        .setParameter(7, model.updatedAt)
+                        .executeUpdate()
+                > 0;
+    }
+
     /** What {@code name} means to a tenant: its own model, else the platform catalogue's. */
     public Optional<Model> findVisible(String tenantId, String name) {
         return find(

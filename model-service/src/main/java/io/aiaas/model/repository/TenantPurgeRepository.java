@@ -167,10 +167,14 @@ public class TenantPurgeRepository {
                     .setParameter(1, ids)
                     .executeUpdate();
         }
-        em.createNativeQuery("DELETE FROM job WHERE tenant_id = ?1 AND id = ANY (string_to_array(?2, ','))")
+        // Announced like new event rows, so streams that follow a deleted job learn it is gone (at commit).
+        em.createNativeQuery(
+                        "WITH gone AS (DELETE FROM job WHERE tenant_id = ?1 AND id = ANY (string_to_array(?2, ','))"
+                                + " RETURNING id) SELECT count(CAST(pg_notify(?3, id) AS text)) FROM gone")
                 .setParameter(1, tenantId)
                 .setParameter(2, ids)
-                .executeUpdate();
+                .setParameter(3, JobEventRepository.CHANNEL)
+                .getSingleResult();
     }
 
     public int deleteAliases(String tenantId, int n) {

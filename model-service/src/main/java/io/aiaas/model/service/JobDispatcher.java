@@ -14,6 +14,7 @@ import io.aiaas.model.repository.JobRepository;
 import io.aiaas.model.repository.TenantSlotRepository;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.function.Function;
 
@@ -22,9 +23,9 @@ import java.util.function.Function;
  * one of its tenant's slots (with its first {@code status} event), and the local {@link JobScheduler} is woken once
  * the transaction committed. The tenant's slot row is written only when missing or when the plan's
  * {@code concurrentJobs} changed, and never locked here: submissions of one tenant do not queue behind each other.
- * Before the job is stored its estimated compute units are reserved at tenant-service ({@link ComputeEstimates}): a
- * tenant whose monthly quota has no room gets a 429 and nothing is stored; when tenant-service cannot answer, a 503;
- * when the job cannot be stored after its units were reserved, they are released.
+ * Before the job is stored its estimated compute units are reserved at tenant-service ({@link ComputeEstimates}), outside
+ * any transaction: a tenant whose monthly quota has no room gets a 429 and nothing is stored; when tenant-service
+ * cannot answer, a 503; when the job cannot be stored after its units were reserved, they are released.
  */
 @ApplicationScoped
 public class JobDispatcher {
@@ -68,15 +69,19 @@ public class JobDispatcher {
         this.reservations = reservations;
     }
 
-    /** The job whose units this submission reserved, if it did. */
-    private static final class Reserved {
-        String jobId;
-    }
+    /** An admitted job, not yet stored, and the compute units (and their lifetime) it reserves. */
+    private record Admitted(Job job, long units, Duration lifetime) {}
 
     /**
      * Accepts the job, {@code queued}, and answers what {@code answer} makes of it. Under an {@code Idempotency-Key}
      * (see {@link IdempotencyLedger}) a repeat of the same submission answers the first job's answer again and
      * accepts nothing; the answer is recorded in the transaction that stores the job.
+     *
+     * <p>Three steps, so that no database connection is held while tenant-service answers: the job is admitted (checked
+     * and resolved, its id minted) in a short transaction that writes nothing; its units are reserved outside any transaction;
+     * then it is stored. A replay is answered before anything is admitted or reserved; a request that loses the race
+     * for its key to a concurrent one with the same key answers that one's job and gives its own units back, as does
+     * a job that cannot be stored.
      *
      * @param plan the caller's plan (its {@code concurrentJobs}); empty: the configured default
      * @param idempotency null without a key
@@ -88,39 +93,57 @@ public class JobDispatcher {
             IdempotentRequest idempotency,
             String requestId,
             Function<Job, IdempotentResponse> answer) {
+        if (request == null) {
+            throw ApiException.badRequest("A JSON body is required.");
+        }
+        if (idempotency != null) {
+            Optional<IdempotencyLedger.Recorded> earlier = ledger.recorded(idempotency.scope(), idempotency.key());
+            if (earlier.isPresent()) {
+                return earlier.get().answer(idempotency);
+            }
+        }
+        Admitted admitted = QuarkusTransaction.requiringNew().call(() -> {
+            purges.refuseIfPurged(tenantId);
+            Job admittedJob = admission.admit(tenantId, plan, request, requestId);
+            return reservations.enabled()
+                    ? new Admitted(admittedJob, estimates.units(admittedJob), estimates.lifetime(admittedJob))
+                    : new Admitted(admittedJob, 0, null);
+        });
+        Job job = admitted.job();
+        boolean reserved = false;
+        if (reservations.enabled()) {
+            reservations.reserve(tenantId, job.id, admitted.units(), admitted.lifetime(), requestId);
+            reserved = true;
+        }
         int limit = plan.map(PlanLimits::concurrentJobs).orElse(config.jobs().defaultConcurrentJobs());
-        Reserved reserved = new Reserved();
+        boolean[] stored = {false};
         IdempotentResponse response;
         try {
             response = QuarkusTransaction.requiringNew()
                     .call(() -> ledger.once(
-                            idempotency, () -> accept(tenantId, plan, limit, request, requestId, reserved), answer));
+                            idempotency,
+                            () -> {
+                                store(tenantId, plan, limit, job, requestId);
+                                stored[0] = true;
+                                return job;
+                            },
+                            answer));
         } catch (RuntimeException e) {
-            if (reserved.jobId != null) {
-                reservations.releaseLater(tenantId, reserved.jobId, requestId);
+            if (reserved) {
+                reservations.releaseLater(tenantId, job.id, requestId);
             }
             throw e;
+        }
+        if (reserved && !stored[0]) {
+            reservations.releaseLater(tenantId, job.id, requestId);
         }
         scheduler.wake();
         return response;
     }
 
-    private Job accept(
-            String tenantId,
-            Optional<PlanLimits> plan,
-            int limit,
-            JobSubmission request,
-            String requestId,
-            Reserved reserved) {
-        if (request == null) {
-            throw ApiException.badRequest("A JSON body is required.");
-        }
+    private void store(String tenantId, Optional<PlanLimits> plan, int limit, Job job, String requestId) {
+        // again, under the lock that orders this write against the tenant's purge
         purges.refuseIfPurged(tenantId);
-        Job job = admission.admit(tenantId, plan, request, requestId);
-        if (reservations.enabled()) {
-            reservations.reserve(tenantId, job.id, estimates.units(job), estimates.lifetime(job), requestId);
-            reserved.jobId = job.id;
-        }
         job.concurrentLimit = limit;
         job.storageLimit = plan.map(PlanLimits::storageBytes).orElse(null);
         // Dispatch comes later, on the scheduler's thread: its record continues this request's trace.
@@ -132,6 +155,5 @@ public class JobDispatcher {
         if (stored.isEmpty() || stored.get() != limit) {
             slots.upsertLimit(tenantId, limit, job.createdAt);
         }
-        return job;
     }
 }

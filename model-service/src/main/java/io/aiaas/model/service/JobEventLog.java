@@ -25,10 +25,15 @@ public class JobEventLog {
 
     /** The job's current status, as event {@code status} with data {@code {"status","at"}}. */
     public void status(Job job, Instant at) {
+        append(job, STATUS, statusData(job.status, at), at);
+    }
+
+    /** The data of a {@code status} event: {@code {"status","at"}}. */
+    static String statusData(String status, Instant at) {
         Map<String, Object> data = new LinkedHashMap<>();
-        data.put("status", job.status);
+        data.put("status", status);
         data.put("at", at);
-        append(job, STATUS, Json.write(data), at);
+        return Json.write(data);
     }
 
     /** The job's current progress (its JSON column), as event {@code progress}. */

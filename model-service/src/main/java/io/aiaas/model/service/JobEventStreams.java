@@ -21,6 +21,8 @@ import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.io.IOException;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -33,7 +35,9 @@ import org.jboss.logging.Logger;
 
 /**
  * Event streams of jobs: each replays the job's {@code job_event} rows after the client's last seen {@code seq}, then
- * follows new rows until the terminal {@code status} row has been sent.
+ * follows new rows until the terminal {@code status} row has been sent. A job deleted while its stream follows it (its
+ * tenant was purged while it ran) ends the stream with a last {@code status} event {@code cancelled}: the purge
+ * cancelled it, and its own rows went with it.
  *
  * <p>No thread per stream. One LISTEN connection per replica ({@link JobEventNotifications}) learns at every commit
  * which jobs have new rows; the streams of such a job are woken and read their new rows on a small pool of reader
@@ -139,7 +143,7 @@ public class JobEventStreams {
             boolean ended = JobStatus.fromWire(s.status()).terminal();
             int from = Math.min(afterSeq, s.eventSeq());
             return Multi.createFrom().<Item>emitter(emitter -> {
-                Stream stream = new Stream(jobId, from, ended, emitter);
+                Stream stream = new Stream(tenantId, jobId, from, ended, emitter);
                 emitter.onTermination(() -> unregister(stream));
                 register(stream);
                 stream.wake();
@@ -200,6 +204,7 @@ public class JobEventStreams {
 
     /** One client's stream of one job. Reads are serialised: a wake during a read makes one more read after it. */
     private final class Stream {
+        final String tenantId;
         final String jobId;
         final MultiEmitter<? super Item> emitter;
         /** The job was terminal when the stream opened: once caught up, the stream ends. */
@@ -209,7 +214,13 @@ public class JobEventStreams {
         private volatile int lastSeq;
         private volatile boolean ended;
 
-        Stream(String jobId, int lastSeq, boolean endWhenCaughtUp, MultiEmitter<? super Item> emitter) {
+        Stream(
+                String tenantId,
+                String jobId,
+                int lastSeq,
+                boolean endWhenCaughtUp,
+                MultiEmitter<? super Item> emitter) {
+            this.tenantId = tenantId;
             this.jobId = jobId;
             this.lastSeq = lastSeq;
             this.endWhenCaughtUp = endWhenCaughtUp;
@@ -260,10 +271,25 @@ public class JobEventStreams {
                 if (rows.size() < batch) {
                     if (endWhenCaughtUp) {
                         end();
+                    } else if (rows.isEmpty() && deleted()) {
+                        // a wake without new rows: the purge deletes a job's rows with the job, and announces it
+                        emitter.emit(new Item.Event(
+                                lastSeq + 1,
+                                JobEventLog.STATUS,
+                                JobEventLog.statusData(
+                                        JobStatus.CANCELLED.wire(),
+                                        Instant.now().truncatedTo(ChronoUnit.MILLIS))));
+                        end();
                     }
                     return;
                 }
             }
+        }
+
+        private boolean deleted() {
+            return QuarkusTransaction.requiringNew()
+                    .call(() -> views.streamStart(tenantId, jobId))
+                    .isEmpty();
         }
 
         void end() {

@@ -203,8 +203,8 @@ public class JobLifecycle {
 
     /**
      * A tenant cancels its job: {@code queued} (dispatched or not) ends {@code cancelled} at once; {@code running}
-     * becomes {@code cancelling} and its worker is told; {@code cancelling} stays. A finished job is a 409, another
-     * tenant's a 404.
+     * becomes {@code cancelling} and its worker is told; {@code cancelling} stays, and a repeated cancel changes nothing
+     * (no second audit record, status event or control record). A finished job is a 409, another tenant's a 404.
      */
     @Transactional
     public Job cancel(String tenantId, String jobId, String actor, String requestId) {
@@ -212,6 +212,9 @@ public class JobLifecycle {
         JobStatus status = job.jobStatus();
         if (status.terminal()) {
             throw ApiException.conflict("Job '" + jobId + "' already ended " + job.status + ".");
+        }
+        if (status == JobStatus.CANCELLING) {
+            return job;
         }
         audit.record(actor, AuditTrail.JOB_CANCEL_REQUESTED, AuditTrail.job(job.id), tenantId, requestId);
         Instant now = now();

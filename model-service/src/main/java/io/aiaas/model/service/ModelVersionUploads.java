@@ -144,7 +144,7 @@ public class ModelVersionUploads {
 
     /**
      * Registers the SavedModel a training job made as the next version of {@code modelName}, creating the model when
-     * the tenant has none of that name. Once per job: a repeat (a lost answer, a rerun after the version was made)
+     * the tenant has none of that name, in the transaction that stores the version (a refused version leaves no model). Once per job: a repeat (a lost answer, a rerun after the version was made)
      * returns the version the job registered, and reads nothing. A model it creates is announced as
      * {@code model.created}, the version as {@code version.created}.
      *
@@ -164,14 +164,6 @@ public class ModelVersionUploads {
                 .call(() -> versions.find("sourceJobId", jobId).firstResultOptional());
         if (done.isPresent()) {
             return done.get();
-        }
-        try {
-            QuarkusTransaction.requiringNew().run(() -> createIfAbsent(owner, modelName, jobId, requestId));
-        } catch (RuntimeException e) {
-            if (!io.aiaas.common.error.DatabaseFailures.isUniqueViolation(e)) {
-                throw e;
-            }
-            // another job made the model meanwhile
         }
         try {
             return store(
@@ -195,19 +187,27 @@ public class ModelVersionUploads {
         }
     }
 
-    private void createIfAbsent(Owner owner, String modelName, String jobId, String requestId) {
+    /**
+     * The trained version's target model, locked: the tenant's model of that name, made now (in the transaction that
+     * stores the version, so a version that is refused leaves no empty model behind) when it has none.
+     */
+    private Model lockTrainedTarget(Owner owner, String modelName, String jobId, String requestId) {
         // a training job that ends after its tenant was deleted creates nothing (its job is being purged)
         purges.refuseIfPurged(owner.tenantId());
-        if (models.findOwned(owner, modelName).isEmpty()) {
-            Model model = new Model();
-            model.id = io.aiaas.common.id.Ids.newId(io.aiaas.common.id.Ids.MODEL);
-            model.tenantId = owner.tenantId();
-            model.name = modelName;
-            model.description = "Trained by job " + jobId + ".";
-            model.nextVersion = 1;
-            model.createdAt = ModelCatalogue.now();
-            model.updatedAt = model.createdAt;
-            models.persistAndFlush(model);
+        Optional<Model> existing = models.lockOwned(owner, modelName);
+        if (existing.isPresent()) {
+            return existing.get();
+        }
+        Model model = new Model();
+        model.id = io.aiaas.common.id.Ids.newId(io.aiaas.common.id.Ids.MODEL);
+        model.tenantId = owner.tenantId();
+        model.name = modelName;
+        model.description = "Trained by job " + jobId + ".";
+        model.nextVersion = 1;
+        model.createdAt = ModelCatalogue.now();
+        model.updatedAt = model.createdAt;
+        // another job may make the model meanwhile: then that one is the target
+        if (models.insertIfAbsent(model)) {
             events.modelCreated(model, requestId);
             audit.record(
                     AuditRecord.SYSTEM,
@@ -216,6 +216,7 @@ public class ModelVersionUploads {
                     ModelCatalogue.auditTenant(model),
                     requestId);
         }
+        return models.lockOwned(owner, modelName).orElseThrow(() -> ModelCatalogue.notFound(modelName));
     }
 
     /**
@@ -248,8 +249,10 @@ public class ModelVersionUploads {
             try {
                 return QuarkusTransaction.requiringNew()
                         .call(() -> inTransaction.apply(staged.sha256(), () -> {
-                            Model model = models.lockOwned(owner, modelName)
-                                    .orElseThrow(() -> ModelCatalogue.notFound(modelName));
+                            Model model = sourceJobId == null
+                                    ? models.lockOwned(owner, modelName)
+                                            .orElseThrow(() -> ModelCatalogue.notFound(modelName))
+                                    : lockTrainedTarget(owner, modelName, sourceJobId, requestId);
                             if (storageBytes != null) {
                                 storage.reserve(owner.tenantId(), staged.sizeBytes(), storageBytes, "archive");
                             }

@@ -16,17 +16,17 @@ import io.aiaas.model.support.Archives;
 import io.aiaas.model.support.DenseModels;
 import io.aiaas.model.support.InternalKeysTestResource;
 import io.aiaas.model.support.StandInTenantService;
+import io.aiaas.model.support.StoredJobs;
 import io.aiaas.model.support.Tokens;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.ValidatableResponse;
 import jakarta.inject.Inject;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
@@ -78,26 +78,6 @@ class ComputeQuotaJobTest extends ApiTestSupport {
                 .toList();
     }
 
-    /** The tenant's job rows, job event rows and outbox records. */
-    private long[] stored(String tenant) throws Exception {
-        try (Connection c = dataSource.getConnection();
-                PreparedStatement s = c.prepareStatement(
-                        "SELECT (SELECT count(*) FROM job WHERE tenant_id = ?),"
-                                + " (SELECT count(*) FROM job_event e JOIN job j ON j.id = e.job_id WHERE j.tenant_id = ?),"
-                                // model events and audit records leave the outbox as the relay publishes them
-                                + " (SELECT count(*) FROM outbox WHERE payload LIKE '%' || ? || '%' AND topic NOT IN (?, ?))")) {
-            s.setString(1, tenant);
-            s.setString(2, tenant);
-            s.setString(3, tenant);
-            s.setString(4, io.aiaas.common.events.Topics.MODEL_EVENTS);
-            s.setString(5, io.aiaas.common.events.Topics.AUDIT);
-            try (ResultSet rs = s.executeQuery()) {
-                rs.next();
-                return new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3)};
-            }
-        }
-    }
-
     @Test
     void aJobOverTheQuotaIsA429AndNothingIsStored() throws Exception {
         String tenant = tenant("ten_spent");
@@ -114,7 +94,7 @@ class ComputeQuotaJobTest extends ApiTestSupport {
                 .body("status", equalTo(429))
                 .body("detail", org.hamcrest.Matchers.containsString("monthly compute-unit quota"))
                 .body("requestId", org.hamcrest.Matchers.notNullValue());
-        assertEquals(List.of(0L, 0L, 0L), List.of(stored(tenant)[0], stored(tenant)[1], stored(tenant)[2]));
+        assertEquals(StoredJobs.NONE, StoredJobs.of(dataSource, tenant));
         as(Tokens.tenant(tenant)).get("/v1/jobs").then().statusCode(200).body("items.size()", equalTo(0));
         List<JsonNode> asked = callsFor(tenant);
         assertTrue(asked.size() >= 1, "the reservation was asked for");
@@ -134,8 +114,27 @@ class ComputeQuotaJobTest extends ApiTestSupport {
                 .contentType(startsWith("application/problem+json"))
                 .header("Retry-After", org.hamcrest.Matchers.notNullValue())
                 .body("type", equalTo("/problems/unavailable"));
-        long[] counts = stored(tenant);
-        assertEquals(0, counts[0] + counts[1] + counts[2], "nothing stored");
+        assertEquals(StoredJobs.NONE, StoredJobs.of(dataSource, tenant), "nothing stored");
+    }
+
+    @Test
+    void aReplayUnderTheSameIdempotencyKeyReservesNothing() throws Exception {
+        String tenant = newTenant();
+        setUpModel(tenant);
+        String key = "quota-" + Ids.randomBase62(12);
+        Supplier<ValidatableResponse> submit = () -> as(Tokens.tenant(tenant))
+                .header("Idempotency-Key", key)
+                .contentType("application/json")
+                .body(INLINE)
+                .post("/v1/jobs")
+                .then()
+                .statusCode(202);
+        String first = submit.get().extract().path("id");
+        submit.get().body("id", equalTo(first));
+        List<JsonNode> asked = callsFor(tenant);
+        assertEquals(1, asked.size(), asked.toString());
+        assertEquals(first, asked.get(0).path("reservationId").asText());
+        assertEquals(1, StoredJobs.of(dataSource, tenant).jobs());
     }
 
     @Test

@@ -13,6 +13,7 @@ import io.aiaas.model.support.ApiTestSupport;
 import io.aiaas.model.support.Archives;
 import io.aiaas.model.support.DenseModels;
 import io.aiaas.model.support.InternalKeysTestResource;
+import io.aiaas.model.support.StoredJobs;
 import io.aiaas.model.support.Tokens;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -20,9 +21,6 @@ import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 import jakarta.inject.Inject;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -168,7 +166,7 @@ class JobRefusalTest extends ApiTestSupport {
     void badBodiesAreProblemsAndStoreNothing() throws Exception {
         String tenant = newTenant();
         setUpModel(tenant);
-        long[] before = stored(tenant);
+        StoredJobs before = StoredJobs.of(dataSource, tenant);
         List<Bad> bad = badBodies();
         assertTrue(bad.size() >= 20);
         List<String> wrong = new ArrayList<>();
@@ -189,10 +187,7 @@ class JobRefusalTest extends ApiTestSupport {
             }
         }
         assertEquals(List.of(), wrong, "every bad body is its own 4xx problem");
-        long[] after = stored(tenant);
-        assertEquals(before[0], after[0], "jobs stored");
-        assertEquals(before[1], after[1], "job events stored");
-        assertEquals(before[2], after[2], "outbox records written");
+        assertEquals(before, StoredJobs.of(dataSource, tenant), "jobs, job events and outbox records stored");
 
         // the counts do see a job that is stored
         as(Tokens.tenant(tenant))
@@ -201,9 +196,9 @@ class JobRefusalTest extends ApiTestSupport {
                 .post("/v1/jobs")
                 .then()
                 .statusCode(202);
-        long[] accepted = stored(tenant);
-        assertEquals(before[0] + 1, accepted[0]);
-        assertEquals(before[1] + 1, accepted[1]);
+        StoredJobs accepted = StoredJobs.of(dataSource, tenant);
+        assertEquals(before.jobs() + 1, accepted.jobs());
+        assertEquals(before.events() + 1, accepted.events());
     }
 
     @Test
@@ -310,28 +305,6 @@ class JobRefusalTest extends ApiTestSupport {
         createModel(tenant, "refuser");
         upload(tenant, "refuser", "application/zip", Archives.zip(Archives.entries(DenseModels.dense(), "")))
                 .statusCode(201);
-    }
-
-    /** The tenant's job rows, job event rows and outbox records (the outbox relay may have published some). */
-    private long[] stored(String tenant) throws Exception {
-        try (Connection c = dataSource.getConnection();
-                PreparedStatement s = c.prepareStatement(
-                        "SELECT (SELECT count(*) FROM job WHERE tenant_id = ?),"
-                                + " (SELECT count(*) FROM job_event e JOIN job j ON j.id = e.job_id WHERE j.tenant_id = ?),"
-                                // the set-up's model events and audit records leave the outbox as the relay publishes
-                                // them:
-                                // not the jobs' business
-                                + " (SELECT count(*) FROM outbox WHERE payload LIKE '%' || ? || '%' AND topic NOT IN (?, ?))")) {
-            s.setString(1, tenant);
-            s.setString(2, tenant);
-            s.setString(3, tenant);
-            s.setString(4, io.aiaas.common.events.Topics.MODEL_EVENTS);
-            s.setString(5, io.aiaas.common.events.Topics.AUDIT);
-            try (ResultSet rs = s.executeQuery()) {
-                rs.next();
-                return new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3)};
-            }
-        }
     }
 
     private static String abbreviate(String s) {

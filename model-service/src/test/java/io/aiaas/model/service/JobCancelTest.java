@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.aiaas.common.auth.Scopes;
+import io.aiaas.common.events.AuditRecord;
 import io.aiaas.common.events.ClaimAnswer;
 import io.aiaas.common.events.JobStatus;
 import io.aiaas.common.events.Topics;
@@ -100,6 +101,23 @@ class JobCancelTest extends JobEngineTestSupport {
         as(Tokens.tenant(tenant)).get("/v1/jobs/" + job).then().body("usage.computeMillis", equalTo(5));
         await("the next job dispatched", WAIT, () -> next.equals(oldestDispatched(tenant)));
         cancel(tenant, job).statusCode(409);
+
+        // The repeated cancel was idempotent: one audit record of the request, one cancelling status.
+        List<AuditRecord> audited = records(Topics.AUDIT, tenant, found -> found.stream()
+                        .anyMatch(r -> r.contains("\"job.cancelled\"") && r.contains(job)))
+                .stream()
+                .map(r -> Json.read(r, AuditRecord.class))
+                .filter(r -> AuditTrail.job(job).equals(r.target()))
+                .toList();
+        assertEquals(
+                List.of("job.created", "job.cancel-requested", "job.cancelled"),
+                audited.stream().map(AuditRecord::action).toList());
+        assertEquals(
+                "queued running cancelling cancelled",
+                queryString(
+                        "SELECT string_agg(data->>'status', ' ' ORDER BY seq) FROM job_event"
+                                + " WHERE job_id = ? AND kind = 'status'",
+                        job));
     }
 
     @Test

@@ -228,6 +228,9 @@ class StorageQuotaTest extends JobEngineTestSupport {
                 .body("status", equalTo("failed"))
                 .body("error.type", equalTo("storage_exceeded"));
         assertEquals(0, queryLong("SELECT COUNT(*) FROM model_version WHERE tenant_id = ?", tenant));
+        // the job would have made its target model: without a version there is none
+        as(Tokens.tenant(tenant)).get("/v1/models/trained").then().statusCode(404);
+        assertEquals(0, queryLong("SELECT COUNT(*) FROM model WHERE tenant_id = ?", tenant));
         assertEquals(before, used(tenant));
         assertEquals(0, staging(), "staging leftovers");
     }

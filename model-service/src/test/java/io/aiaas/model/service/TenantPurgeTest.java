@@ -19,16 +19,21 @@ import io.aiaas.common.plan.PlanLimits;
 import io.aiaas.infra.testing.InfraTestResource;
 import io.aiaas.model.support.Archives;
 import io.aiaas.model.support.DenseModels;
+import io.aiaas.model.support.EventStreamClient;
 import io.aiaas.model.support.InternalKeysTestResource;
 import io.aiaas.model.support.JobEngineTestSupport;
 import io.aiaas.model.support.Tokens;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
+import java.net.URI;
+import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -49,6 +54,15 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(InternalKeysTestResource.class)
 class TenantPurgeTest extends JobEngineTestSupport {
     private static final PlanLimits TWO = planWith(2);
+
+    /** HTTP/1.1, as browsers follow event streams. */
+    private static final HttpClient SSE_CLIENT = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
+
+    @TestHTTPResource("/")
+    URI base;
 
     @Inject
     TenantPurger purger;
@@ -273,6 +287,42 @@ class TenantPurgeTest extends JobEngineTestSupport {
         assertEquals(finishedAt, queryString("SELECT finished_at::text FROM tenant_purge WHERE tenant_id = ?", tenant));
         assertEquals(0, rowsOf(tenant));
         assertEquals(0, purger.runOnce());
+    }
+
+    @Test
+    void theEventStreamOfARunningJobEndsWhenThePurgeDeletesIt() throws Exception {
+        String tenant = newTenant();
+        setUpDense(tenant, "streamed");
+        String job = submit(tenant, TWO, "streamed");
+        awaitClaim(tenant, job, "w-purge-stream");
+        // a lease that outlives the test: the worker never stops the job, the purge's grace runs out
+        execute("UPDATE job SET lease_expires_at = now() + interval '1 hour' WHERE id = ?", job);
+        EventStreamClient sse = EventStreamClient.open(
+                SSE_CLIENT, base.resolve("/v1/jobs/" + job + "/events"), Tokens.tenant(tenant), null);
+        assertEquals("queued", statusOf(sse.next(WAIT)));
+        assertEquals("running", statusOf(sse.next(WAIT)));
+
+        publish(Topics.TENANT_EVENTS, tenant, Json.write(deleted(tenant)));
+        await(
+                "the deletion to arrive",
+                WAIT,
+                () -> queryLong("SELECT count(*) FROM tenant_purge WHERE tenant_id = ?", tenant) == 1);
+        assertFalse(purger.purge(tenant));
+        assertEquals("cancelling", statusOf(sse.next(WAIT)));
+        assertFalse(sse.isEnded(), "the job is still cancelling");
+
+        execute("UPDATE tenant_purge SET requested_at = requested_at - interval '2 hours' WHERE tenant_id = ?", tenant);
+        assertTrue(purger.purge(tenant));
+        assertEquals(0, queryLong("SELECT count(*) FROM job WHERE id = ?", job));
+        EventStreamClient.Event last = sse.next(WAIT);
+        assertEquals("status", last.name());
+        assertEquals("4", last.id());
+        assertEquals("cancelled", statusOf(last));
+        assertTrue(sse.awaitEnd(WAIT), "the stream ends after the job is gone: " + sse.lines());
+    }
+
+    private static String statusOf(EventStreamClient.Event event) throws Exception {
+        return Json.mapper().readTree(event.data()).get("status").asText();
     }
 
     @Test

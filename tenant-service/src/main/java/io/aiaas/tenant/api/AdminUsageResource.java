@@ -9,13 +9,13 @@ import io.aiaas.tenant.domain.TenantUsageBucket;
 import io.aiaas.tenant.domain.UsageWindow;
 import io.aiaas.tenant.service.ComputeQuotaLedger;
 import io.aiaas.tenant.service.UsageService;
+import jakarta.ws.rs.BeanParam;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import java.time.Instant;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
@@ -55,27 +55,9 @@ public class AdminUsageResource {
     @APIResponse(responseCode = "404", ref = "NotFound")
     public AdminUsageReport get(
             @Parameter(description = "Only this tenant id.") @QueryParam("tenant") String tenant,
-            @Parameter(
-                            description = "Start (inclusive), RFC 3339. Default 30 days before `to`.",
-                            schema = @Schema(type = SchemaType.STRING, format = "date-time"))
-                    @QueryParam("from")
-                    String from,
-            @Parameter(
-                            description = "End (exclusive), RFC 3339. Default now.",
-                            schema = @Schema(type = SchemaType.STRING, format = "date-time"))
-                    @QueryParam("to")
-                    String to,
-            @Parameter(
-                            description = "Bucket width. Default `day`.",
-                            schema =
-                                    @Schema(
-                                            type = SchemaType.STRING,
-                                            enumeration = {"hour", "day"},
-                                            defaultValue = "day"))
-                    @QueryParam("granularity")
-                    String granularity) {
+            @BeanParam UsageWindowParams params) {
         caller.requireAdmin();
-        UsageWindow window = window(from, to, granularity);
+        UsageWindow window = params.window(config.usage().maxRange());
         if (tenant == null) {
             return AdminUsageReport.of(window, null, usage.reportAll(window), null);
         }
@@ -111,36 +93,11 @@ public class AdminUsageResource {
             responseCode = "200",
             description = "The usage as CSV.",
             content = @Content(mediaType = UsageCsv.MEDIA_TYPE, schema = @Schema(type = SchemaType.STRING)))
-    public Response export(
-            @Parameter(
-                            description = "Start (inclusive), RFC 3339. Default 30 days before `to`.",
-                            schema = @Schema(type = SchemaType.STRING, format = "date-time"))
-                    @QueryParam("from")
-                    String from,
-            @Parameter(
-                            description = "End (exclusive), RFC 3339. Default now.",
-                            schema = @Schema(type = SchemaType.STRING, format = "date-time"))
-                    @QueryParam("to")
-                    String to,
-            @Parameter(
-                            description = "Bucket width. Default `day`.",
-                            schema =
-                                    @Schema(
-                                            type = SchemaType.STRING,
-                                            enumeration = {"hour", "day"},
-                                            defaultValue = "day"))
-                    @QueryParam("granularity")
-                    String granularity) {
+    public Response export(@BeanParam UsageWindowParams params) {
         caller.requireAdmin();
-        UsageWindow window = window(from, to, granularity);
-        String csv = UsageCsv.write(usage.reportAll(window));
+        String csv = UsageCsv.write(usage.reportAll(params.window(config.usage().maxRange())));
         return Response.ok(csv, UsageCsv.MEDIA_TYPE + "; charset=utf-8")
                 .header("Content-Disposition", "attachment; filename=\"usage.csv\"")
                 .build();
-    }
-
-    private UsageWindow window(String from, String to, String granularity) {
-        return UsageWindow.of(
-                from, to, granularity, Instant.now(), config.usage().maxRange());
     }
 }

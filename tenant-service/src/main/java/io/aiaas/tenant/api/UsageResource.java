@@ -7,17 +7,13 @@ import io.aiaas.tenant.config.TenantConfig;
 import io.aiaas.tenant.domain.UsageWindow;
 import io.aiaas.tenant.service.ComputeQuotaLedger;
 import io.aiaas.tenant.service.UsageService;
+import jakarta.ws.rs.BeanParam;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
-import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
-import java.time.Instant;
 import org.eclipse.microprofile.openapi.annotations.Operation;
-import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.extensions.Extension;
-import org.eclipse.microprofile.openapi.annotations.media.Schema;
-import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -50,29 +46,9 @@ public class UsageResource {
                     + " 429 `quota-exceeded`.",
             extensions = @Extension(name = "x-required-scope", value = Scopes.USAGE_READ))
     @APIResponse(responseCode = "200", description = "Usage buckets by kind and model, and their totals.")
-    public UsageReport get(
-            @Parameter(
-                            description = "Start (inclusive), RFC 3339. Default 30 days before `to`.",
-                            schema = @Schema(type = SchemaType.STRING, format = "date-time"))
-                    @QueryParam("from")
-                    String from,
-            @Parameter(
-                            description = "End (exclusive), RFC 3339. Default now.",
-                            schema = @Schema(type = SchemaType.STRING, format = "date-time"))
-                    @QueryParam("to")
-                    String to,
-            @Parameter(
-                            description = "Bucket width. Default `day`.",
-                            schema =
-                                    @Schema(
-                                            type = SchemaType.STRING,
-                                            enumeration = {"hour", "day"},
-                                            defaultValue = "day"))
-                    @QueryParam("granularity")
-                    String granularity) {
+    public UsageReport get(@BeanParam UsageWindowParams params) {
         String tenant = caller.tenantWithScope(Scopes.USAGE_READ);
-        UsageWindow window = UsageWindow.of(
-                from, to, granularity, Instant.now(), config.usage().maxRange());
+        UsageWindow window = params.window(config.usage().maxRange());
         return UsageReport.of(window, usage.report(tenant, window), quota.balance(tenant));
     }
 }
