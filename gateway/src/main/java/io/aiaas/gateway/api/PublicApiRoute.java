@@ -7,6 +7,7 @@ import io.aiaas.common.plan.PlanLimits;
 import io.aiaas.gateway.auth.ApiKeyRefused;
 import io.aiaas.gateway.auth.Caller;
 import io.aiaas.gateway.auth.FailedAuthThrottle;
+import io.aiaas.gateway.auth.KnownApiKeys;
 import io.aiaas.gateway.auth.UncheckedTenant;
 import io.aiaas.gateway.config.GatewayConfig;
 import io.aiaas.gateway.limits.RequestRateLimiter;
@@ -74,6 +75,7 @@ public class PublicApiRoute {
     private final RequestRateLimiter rateLimiter;
     private final FailedAuthThrottle throttle;
     private final UncheckedTenant unchecked;
+    private final KnownApiKeys knownKeys;
     private final long ceiling;
     private final Duration adminAuthenticationTimeout;
     private final int retryAfterSeconds;
@@ -85,6 +87,7 @@ public class PublicApiRoute {
             RequestRateLimiter rateLimiter,
             FailedAuthThrottle throttle,
             UncheckedTenant unchecked,
+            KnownApiKeys knownKeys,
             GatewayConfig config) {
         this.routes = routes;
         this.proxy = proxy;
@@ -92,6 +95,7 @@ public class PublicApiRoute {
         this.rateLimiter = rateLimiter;
         this.throttle = throttle;
         this.unchecked = unchecked;
+        this.knownKeys = knownKeys;
         this.ceiling = config.limits().maxBodySize().asLongValue();
         this.adminAuthenticationTimeout = config.timeouts().adminAuthentication();
         this.retryAfterSeconds = config.retryAfterSeconds();
@@ -151,6 +155,13 @@ public class PublicApiRoute {
                 return;
             }
         }
+        if (access == Route.Access.TENANT) {
+            Caller.Tenant known = knownKeys.caller(in.headers());
+            if (known != null) {
+                checked(rc, known, hasBody); // a key verified and held here: the caller the full path would give
+                return;
+            }
+        }
         rc.put(QuarkusHttpUser.AUTH_FAILURE_HANDLER, ANSWERED_BY_ROUTE);
         Uni<SecurityIdentity> identity = QuarkusHttpUser.getSecurityIdentity(rc, null);
         if (access == Route.Access.ADMINISTRATOR) {
@@ -183,6 +194,11 @@ public class PublicApiRoute {
             refuse(rc, e);
             return;
         }
+        checked(rc, caller, hasBody);
+    }
+
+    /** The caller is known: the rate limit, then the route. */
+    private void checked(RoutingContext rc, Caller caller, boolean hasBody) {
         if (caller instanceof Caller.Tenant tenant && tenant.plan() != null && rateLimiter.enabled()) {
             // Every tenant call counts, whatever it asks for (CONTRACT: requestsPerSecond covers every tenant call).
             CompletableFuture<RequestRateLimiter.Admission> admission =

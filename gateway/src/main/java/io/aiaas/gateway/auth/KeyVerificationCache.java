@@ -134,6 +134,25 @@ public class KeyVerificationCache {
         return key != null && !key.verification().expiredAt(now);
     }
 
+    /**
+     * The caller of this key hash when a verification is in hand that {@link #verify} would hand out as it is (fresh)
+     * and that admits it (unexpired, tenant active): no look-up, no waiting. Null otherwise, for the full path.
+     */
+    Caller.Tenant knownCaller(String keyHash, Instant now) {
+        CompletableFuture<VerifiedKey> cached = live.getIfPresent(keyHash);
+        if (cached == null || !cached.isDone() || cached.isCompletedExceptionally()) {
+            return null;
+        }
+        VerifiedKey key = cached.getNow(null);
+        if (key == null
+                || !usable(key)
+                || key.verification().expiredAt(now)
+                || key.verification().suspended()) {
+            return null;
+        }
+        return key.caller();
+    }
+
     private boolean usable(VerifiedKey key) {
         return nanoClock.getAsLong() - key.loadedAtNanos() < fallbackTtlNanos || watermarks.fresh();
     }

@@ -184,6 +184,42 @@ class KeyVerificationCacheTest {
     }
 
     @Test
+    void theHotPathKnowsOnlyKeysVerifiedFreshAndAdmittingHere() {
+        KeyVerificationCache cache = cache();
+        cache.partitionsAssigned(Set.of(0));
+        heartbeats(cache, 0);
+        Instant now = Instant.ofEpochMilli(wallMillis.get());
+        String key = live("h1", "ten_a", FREE);
+        assertNull(cache.knownCaller(key, now), "never verified here: the full path looks it up");
+        assertEquals(0, asked(key), "and the hot path itself never asks");
+        VerifiedKey first = verified(cache, key);
+        assertSame(first.caller(), cache.knownCaller(key, now), "the caller the full path gives");
+
+        held = new ArrayList<>();
+        String pending = live("h2", "ten_a", FREE);
+        cache.verify(pending, "req_1");
+        assertNull(cache.knownCaller(pending, now), "a look-up in flight");
+        held = null;
+
+        known.put("h3", new KeyVerification("ten_b", "kid-h3", List.of(), now.plusSeconds(1), "active", FREE));
+        verified(cache, "h3");
+        assertNotNull(cache.knownCaller("h3", now));
+        assertNull(cache.knownCaller("h3", now.plusSeconds(1)), "expired");
+
+        known.put("h4", new KeyVerification("ten_c", "kid-h4", List.of(), null, "suspended", FREE));
+        verified(cache, "h4");
+        assertNull(cache.knownCaller("h4", now), "suspended: the full path answers 403");
+
+        cache.apply(event(TenantEvent.TYPE_KEY_REVOKED, "ten_a", "kid-h1", null));
+        assertNull(cache.knownCaller(key, now), "revoked by event");
+
+        String stale = live("h5", "ten_d", FREE);
+        verified(cache, stale);
+        advance(Duration.ofSeconds(2)); // no heartbeats: answers older than the fallback are not trusted
+        assertNull(cache.knownCaller(stale, Instant.ofEpochMilli(wallMillis.get())), "too old to trust");
+    }
+
+    @Test
     void suspensionResumptionAndDeletionDropTheTenantsKeys() {
         for (String type : List.of(
                 TenantEvent.TYPE_TENANT_SUSPENDED, TenantEvent.TYPE_TENANT_RESUMED, TenantEvent.TYPE_TENANT_DELETED)) {
