@@ -14,7 +14,7 @@ import java.util.Optional;
 import javax.sql.DataSource;
 
 /**
- * Compute-unit reservations, in plain SQL beside the usage ledger they are weighed against. Runs in the caller's
+ * Compute-unit reservations, in plain SQL beside the month's usage they are weighed against. Runs in the caller's
  * transaction (the data source enlists in it).
  */
 @ApplicationScoped
@@ -27,11 +27,12 @@ public class ComputeReservationRepository {
 
     /**
      * The month's usage and the live reservations, in one statement: one snapshot, so a settlement committing in
-     * between (usage stored and its reservation settled together) is seen either whole or not at all.
+     * between (usage stored and its reservation settled together) is seen either whole or not at all. The usage is the
+     * month's running total, kept in the usage events' transaction: one row, however many events the month has.
      */
     private static final String BALANCE = "SELECT"
-            + " (SELECT coalesce(sum(units), 0) FROM usage_event"
-            + "   WHERE tenant_id = ? AND occurred_at >= ? AND occurred_at < ?) AS used,"
+            + " (SELECT coalesce(sum(used), 0) FROM compute_month"
+            + "   WHERE tenant_id = ? AND month_start = ?) AS used,"
             + " (SELECT coalesce(sum(units), 0) FROM compute_reservation"
             + "   WHERE tenant_id = ? AND settled_at IS NULL AND expires_at > ?) AS reserved";
 
@@ -74,15 +75,14 @@ public class ComputeReservationRepository {
         }
     }
 
-    /** Usage in {@code [monthStart, monthEnd)} and reservations live at {@code now}. */
-    public Balance balance(String tenantId, Instant monthStart, Instant monthEnd, Instant now) throws SQLException {
+    /** Usage of the UTC month beginning at {@code monthStart} and reservations live at {@code now}. */
+    public Balance balance(String tenantId, Instant monthStart, Instant now) throws SQLException {
         try (Connection c = dataSource.getConnection();
                 PreparedStatement ps = c.prepareStatement(BALANCE)) {
             ps.setString(1, tenantId);
             ps.setObject(2, utc(monthStart));
-            ps.setObject(3, utc(monthEnd));
-            ps.setString(4, tenantId);
-            ps.setObject(5, utc(now));
+            ps.setString(3, tenantId);
+            ps.setObject(4, utc(now));
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return new Balance(rs.getLong("used"), rs.getLong("reserved"));

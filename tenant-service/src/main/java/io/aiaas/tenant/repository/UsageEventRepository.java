@@ -3,6 +3,7 @@ package io.aiaas.tenant.repository;
 import io.aiaas.tenant.domain.Granularity;
 import io.aiaas.tenant.domain.TenantUsageBucket;
 import io.aiaas.tenant.domain.UsageBucket;
+import io.aiaas.tenant.domain.UsageMonth;
 import io.aiaas.tenant.domain.UsageRecord;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Connection;
@@ -15,7 +16,11 @@ import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import javax.sql.DataSource;
 
 /**
@@ -29,6 +34,10 @@ public class UsageEventRepository {
             + " examples, compute_millis, units, job_id, request_id, occurred_at, received_at, cloud_event)"
             + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS jsonb))"
             + " ON CONFLICT (event_id) DO NOTHING";
+
+    private static final String ADD_TO_MONTH = "INSERT INTO compute_month (tenant_id, month_start, used)"
+            + " VALUES (?, ?, ?) ON CONFLICT (tenant_id, month_start) DO UPDATE SET used = compute_month.used"
+            + " + excluded.used";
 
     // date_trunc on the UTC wall clock, so buckets are UTC hours and days whatever the session's time zone.
     private static final String AGGREGATE = "SELECT date_trunc(?, occurred_at AT TIME ZONE 'UTC') AS bucket, kind,"
@@ -81,6 +90,39 @@ public class UsageEventRepository {
         }
         return inserted;
     }
+
+    /**
+     * Adds the records' units to their tenants' running totals of the UTC month they occurred in; the caller passes
+     * only newly stored records (a redelivered event adds nothing). One row per tenant and month, taken in the order of
+     * tenant and month, so two batches updating the same rows concurrently wait for each other instead of deadlocking.
+     */
+    public void addToMonths(List<UsageRecord> records) throws SQLException {
+        SortedMap<TenantMonth, Long> totals =
+                new TreeMap<>(Comparator.comparing(TenantMonth::tenantId).thenComparing(TenantMonth::monthStart));
+        for (UsageRecord r : records) {
+            if (r.units() > 0) {
+                totals.merge(
+                        new TenantMonth(
+                                r.tenantId(), UsageMonth.of(r.occurredAt()).start()),
+                        r.units(),
+                        Long::sum);
+            }
+        }
+        if (totals.isEmpty()) {
+            return;
+        }
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement(ADD_TO_MONTH)) {
+            for (Map.Entry<TenantMonth, Long> e : totals.entrySet()) {
+                ps.setString(1, e.getKey().tenantId());
+                ps.setObject(2, utc(e.getKey().monthStart()));
+                ps.setLong(3, e.getValue());
+                ps.executeUpdate();
+            }
+        }
+    }
+
+    private record TenantMonth(String tenantId, Instant monthStart) {}
 
     /** The tenant's usage in {@code [from, to)}, per UTC bucket, kind and model, oldest bucket first. */
     public List<UsageBucket> aggregate(String tenantId, Instant from, Instant to, Granularity granularity)

@@ -78,7 +78,7 @@ public class ComputeQuotaLedger {
                 }
                 return new Granted(existing.get(), balance(tenantId, quota, month, now));
             }
-            Balance before = reservations.balance(tenantId, month.start(), month.end(), now);
+            Balance before = reservations.balance(tenantId, month.start(), now);
             long left = Math.max(0, quota - before.used() - before.reserved());
             if (left < units && left >= minUnits) {
                 units = left;
@@ -154,7 +154,7 @@ public class ComputeQuotaLedger {
     }
 
     private ComputeBalance balance(String tenantId, long quota, UsageMonth month, Instant now) throws SQLException {
-        Balance b = reservations.balance(tenantId, month.start(), month.end(), now);
+        Balance b = reservations.balance(tenantId, month.start(), now);
         return ComputeBalance.of(month.start(), month.end(), quota, b.used(), b.reserved());
     }
 

@@ -30,7 +30,9 @@ public class UsageService {
     }
 
     /**
-     * Stores the events in one transaction; an event stored before is skipped. Returns how many were new. The
+     * Stores the events in one transaction; an event stored before is skipped. Returns how many were new. The new
+     * events' units are added to their tenants' running totals of the month in the same transaction, which the
+     * compute-unit balance reads instead of summing the month's events. The
      * compute-unit reservations of the billed work (a job's id, a request's id) are settled in the same transaction:
      * from then on the event's units count instead of the estimate, and a redelivery settles nothing twice. A
      * prediction's event lowers the gateway's block reservation it was admitted from by its units, only when the event
@@ -40,6 +42,7 @@ public class UsageService {
     public int store(List<UsageRecord> records) throws SQLException {
         Instant now = Instant.now();
         List<UsageRecord> inserted = events.insertNew(records, now);
+        events.addToMonths(inserted);
         for (UsageRecord r : inserted) {
             if (r.reservationId() != null && r.units() > 0) {
                 reservations.lower(r.tenantId(), r.reservationId(), r.units());
