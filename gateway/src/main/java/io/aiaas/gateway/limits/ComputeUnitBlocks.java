@@ -57,6 +57,8 @@ public class ComputeUnitBlocks {
     /** How long renewing ahead waits after tenant-service could not answer (predictions still ask when out of units). */
     static final Duration RENEWAL_PAUSE = Duration.ofMillis(500);
 
+    private static final long ONE_SECOND = 1_000_000_000L;
+
     /** This process among the gateway replicas: its blocks' ids start with it. */
     private final String replica = Ids.newId("gw");
 
@@ -65,7 +67,7 @@ public class ComputeUnitBlocks {
     private final Vertx vertx;
     private final boolean enabled;
     private final long blockUnits;
-    private final long lowWater;
+    private final long blockUnitsMax;
     private final Duration blockTtl;
     private final long usableNanos;
     private final long idleNanos;
@@ -83,7 +85,7 @@ public class ComputeUnitBlocks {
         this.vertx = vertx;
         this.enabled = config.enabled();
         this.blockUnits = Math.max(1, config.blockUnits());
-        this.lowWater = Math.max(1, blockUnits / 4);
+        this.blockUnitsMax = Math.max(blockUnits, config.blockUnitsMax());
         this.blockTtl = config.blockTtl();
         this.usableNanos = config.blockTtl().toNanos() / 2;
         this.idleNanos = config.idleRelease().toNanos();
@@ -137,12 +139,16 @@ public class ComputeUnitBlocks {
     private static final class Slot {
         final String id;
         final long usableUntil;
+        /** A quarter of the block: at this many units left the next block is reserved. */
+        final long lowWater;
+
         long units;
 
         Slot(String id, long units, long usableUntil) {
             this.id = id;
             this.units = units;
             this.usableUntil = usableUntil;
+            this.lowWater = Math.max(1, units / 4);
         }
     }
 
@@ -164,11 +170,16 @@ public class ComputeUnitBlocks {
         private long refusedAt;
         private boolean asking;
         private long renewAfter;
+        // takes counted in one-second buckets: the size of the next block follows them
+        private long bucketStart;
+        private long bucketTakes;
+        private long previousBucketTakes;
         private final List<CompletableFuture<Taken>> waiting = new ArrayList<>();
 
         Block(String tenantId) {
             this.tenantId = tenantId;
             this.renewAfter = clock.getAsLong();
+            this.bucketStart = renewAfter;
         }
 
         CompletionStage<Taken> take() {
@@ -211,6 +222,7 @@ public class ComputeUnitBlocks {
                 if (current != null && current.units >= ADMISSION_UNITS && now - current.usableUntil < 0) {
                     current.units -= ADMISSION_UNITS;
                     lastUsed = now;
+                    counted(now);
                     return current.id;
                 }
                 if (current != null && current.units > 0) {
@@ -232,7 +244,26 @@ public class ComputeUnitBlocks {
             if (refusal != null && now - refusedUntil < 0) {
                 return false; // the month is spent: what is left of the current block is all there is
             }
-            return current.units <= lowWater || current.usableUntil - now <= usableNanos / 4;
+            return current.units <= current.lowWater || current.usableUntil - now <= usableNanos / 4;
+        }
+
+        private void counted(long now) {
+            long elapsed = now - bucketStart;
+            if (elapsed >= ONE_SECOND) {
+                previousBucketTakes = elapsed < 2 * ONE_SECOND ? bucketTakes : 0;
+                bucketTakes = 0;
+                bucketStart = now;
+            }
+            bucketTakes++;
+        }
+
+        /** Units taken here in about the last one to two seconds. */
+        private long recentTakes(long now) {
+            long elapsed = now - bucketStart;
+            if (elapsed >= 2 * ONE_SECOND) {
+                return 0;
+            }
+            return elapsed >= ONE_SECOND ? bucketTakes : previousBucketTakes + bucketTakes;
         }
 
         private String startAsking() {
@@ -242,10 +273,12 @@ public class ComputeUnitBlocks {
 
         private void reserve(String id) {
             long want;
-            synchronized (this) {
-                want = Math.max(blockUnits, waiting.size() * ADMISSION_UNITS);
-            }
             long sent = clock.getAsLong();
+            synchronized (this) {
+                // an idle tenant's block is block-units; a busy one's about its last two seconds, up to the max
+                long sized = Math.min(blockUnitsMax, Math.max(blockUnits, recentTakes(sent)));
+                want = Math.max(sized, waiting.size() * ADMISSION_UNITS);
+            }
             client.reserve(tenantId, id, want, blockTtl)
                     .whenComplete((block, failure) -> answered(id, want, sent, block, failure));
         }

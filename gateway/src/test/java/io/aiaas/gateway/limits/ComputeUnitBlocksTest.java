@@ -67,6 +67,11 @@ class ComputeUnitBlocksTest {
 
     private record Quota(boolean enabled, long blockUnits, Duration idleRelease) implements GatewayConfig.ComputeQuota {
         @Override
+        public long blockUnitsMax() {
+            return 1_000;
+        }
+
+        @Override
         public Duration blockTtl() {
             return Duration.ofSeconds(60);
         }
@@ -458,6 +463,39 @@ class ComputeUnitBlocksTest {
         for (int i = 0; i < 8; i++) {
             assertEquals(renewal.reservationId(), takenAtOnce(blocks), "the next block, untouched: 8 units");
         }
+    }
+
+    @Test
+    void aBusyTenantsBlocksGrowToAboutTwoSecondsOfItsPredictionsUpToTheMaxAndAnIdleOnesStaySmall() throws Exception {
+        ComputeUnitBlocks blocks = blocks(100, Duration.ofSeconds(30));
+        java.util.Set<ScriptedLedger.Asked> answered = new java.util.HashSet<>();
+        int waited = 0;
+        for (int i = 0; i < 6_000; i++) { // 2,000 predictions a second for 3 s
+            CompletableFuture<ComputeUnitBlocks.Taken> f =
+                    blocks.take(TENANT, PLAN).toCompletableFuture();
+            if (!f.isDone()) {
+                waited++;
+            }
+            for (ScriptedLedger.Asked ask : ledger.asked) {
+                if (answered.add(ask)) {
+                    ask.answer().complete(new ComputeReservations.Block(ask.reservationId(), ask.units()));
+                }
+            }
+            taken(f);
+            clock.addAndGet(Duration.ofNanos(500_000).toNanos());
+        }
+        assertEquals(1, waited, "only the very first prediction waited for a block");
+        List<Long> sizes =
+                ledger.asked.stream().map(ScriptedLedger.Asked::units).toList();
+        assertEquals(100, sizes.get(0), "an idle tenant starts with block-units");
+        assertTrue(sizes.stream().allMatch(u -> u <= 1_000), "never more than block-units-max: " + sizes);
+        assertEquals(1_000, sizes.get(sizes.size() - 1), "a busy tenant's blocks grow to the max: " + sizes);
+        assertTrue(sizes.size() <= 16, "a few calls a second at most, not one per 100 predictions: " + sizes.size());
+
+        // idle past the blocks' usable half: what is held goes back, and the next block is small again
+        clock.addAndGet(Duration.ofSeconds(31).toNanos());
+        blocks.take(TENANT, PLAN);
+        assertEquals(100, ledger.last().units());
     }
 
     @Test
