@@ -218,22 +218,24 @@ public class ComputeUnitBlocks {
          * (whose unspent units are added to {@code gone}); null when this replica holds none.
          */
         private String takeUnit(long now, List<Leftover> gone) {
-            while (true) {
-                if (current != null && current.units >= ADMISSION_UNITS && now - current.usableUntil < 0) {
+            while (current != null) {
+                boolean usable = now - current.usableUntil < 0;
+                if (usable && current.units >= ADMISSION_UNITS) {
                     current.units -= ADMISSION_UNITS;
                     lastUsed = now;
                     counted(now);
                     return current.id;
                 }
-                if (current != null && current.units > 0) {
+                if (usable && next == null) {
+                    return null; // spent but kept: a unit refunded by one of its predictions is taken again
+                }
+                if (!usable && current.units > 0) {
                     gone.add(new Leftover(current.id, current.units)); // past its usable half: what is left goes back
                 }
                 current = next;
                 next = null;
-                if (current == null) {
-                    return null;
-                }
             }
+            return null;
         }
 
         /** The current block is low (or near the end of its usable half) and nothing stops reserving the next. */

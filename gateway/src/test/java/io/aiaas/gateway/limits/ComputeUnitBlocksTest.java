@@ -499,6 +499,19 @@ class ComputeUnitBlocksTest {
     }
 
     @Test
+    void aUnitRefundedToASpentBlockIsTakenAgainWhileTheRenewalIsOut() throws Exception {
+        ComputeUnitBlocks blocks = blocks(4, Duration.ofSeconds(30));
+        ScriptedLedger.Asked first = firstBlock(blocks, 4);
+        for (int i = 0; i < 3; i++) {
+            takenAtOnce(blocks);
+        }
+        assertEquals(2, ledger.asked.size(), "the renewal is out");
+        assertFalse(blocks.take(TENANT, PLAN).toCompletableFuture().isDone(), "both spent: this one waits");
+        blocks.refund(TENANT, new ComputeUnitBlocks.Taken(first.reservationId())); // a prediction not billed
+        assertEquals(first.reservationId(), takenAtOnce(blocks), "its unit is admitted again");
+    }
+
+    @Test
     void aTenantWithoutPlanLimitsOrWithTheCheckOffIsNotCounted() throws Exception {
         assertNull(taken(blocks(100, Duration.ofSeconds(30)).take(TENANT, null)).reservationId());
         ComputeUnitBlocks off =
