@@ -160,6 +160,13 @@ public interface GatewayConfig {
         long blockUnits();
 
         /**
+         * The most units one block asks for: a busy tenant's blocks grow to about its last two seconds of predictions
+         * (so it renews a few times a second at most), up to this; an idle one's stay at {@code block-units}.
+         */
+        @WithDefault("1000")
+        long blockUnitsMax();
+
+        /**
          * How long tenant-service holds a block: the bound on how long a dead replica's block counts. This replica
          * takes units from a block only in the first half of it, so that the usage events of its predictions lower the
          * block before it expires.
