@@ -9,8 +9,14 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.SortedMap;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import javax.sql.DataSource;
 
 /**
@@ -57,6 +63,9 @@ public class ComputeReservationRepository {
 
     /** The work a usage event bills, as a reservation's key. */
     public record SettledWork(String tenantId, String reservationId) {}
+
+    private static final Comparator<SettledWork> BY_KEY =
+            Comparator.comparing(SettledWork::tenantId).thenComparing(SettledWork::reservationId);
 
     private final DataSource dataSource;
 
@@ -133,19 +142,28 @@ public class ComputeReservationRepository {
         }
     }
 
-    /** Marks the reservations of billed work settled; those already settled, or never made, are left as they are. */
+    /**
+     * Marks the reservations of billed work settled; those already settled, or never made, are left as they are. One
+     * JDBC batch (one round trip), in the order of tenant and reservation, so two batches settling the same rows wait
+     * for each other instead of deadlocking.
+     */
     public int settle(List<SettledWork> work, Instant at) throws SQLException {
-        if (work.isEmpty()) {
+        SortedSet<SettledWork> keys = new TreeSet<>(BY_KEY);
+        keys.addAll(work);
+        if (keys.isEmpty()) {
             return 0;
         }
         int settled = 0;
         try (Connection c = dataSource.getConnection();
                 PreparedStatement ps = c.prepareStatement(SETTLE)) {
-            for (SettledWork w : work) {
+            for (SettledWork w : keys) {
                 ps.setObject(1, utc(at));
                 ps.setString(2, w.tenantId());
                 ps.setString(3, w.reservationId());
-                settled += ps.executeUpdate();
+                ps.addBatch();
+            }
+            for (int n : ps.executeBatch()) {
+                settled += Math.max(n, 0);
             }
         }
         return settled;
@@ -162,6 +180,30 @@ public class ComputeReservationRepository {
             ps.setString(2, tenantId);
             ps.setString(3, reservationId);
             return ps.executeUpdate() > 0;
+        }
+    }
+
+    /**
+     * Lowers each live reservation by the units summed for it, as {@link #lower} does one: one {@code UPDATE} per
+     * reservation however many of its predictions the batch bills, sent as one JDBC batch in the order of tenant and
+     * reservation (so concurrent batches wait for each other instead of deadlocking).
+     */
+    public void lowerAll(Map<SettledWork, Long> unitsByReservation) throws SQLException {
+        SortedMap<SettledWork, Long> sorted = new TreeMap<>(BY_KEY);
+        unitsByReservation.forEach((k, v) -> sorted.merge(k, v, Long::sum));
+        sorted.values().removeIf(units -> units <= 0);
+        if (sorted.isEmpty()) {
+            return;
+        }
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement(LOWER)) {
+            for (Map.Entry<SettledWork, Long> e : sorted.entrySet()) {
+                ps.setLong(1, e.getValue());
+                ps.setString(2, e.getKey().tenantId());
+                ps.setString(3, e.getKey().reservationId());
+                ps.addBatch();
+            }
+            ps.executeBatch();
         }
     }
 

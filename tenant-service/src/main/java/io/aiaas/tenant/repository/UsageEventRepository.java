@@ -59,9 +59,18 @@ public class UsageEventRepository {
         this.dataSource = dataSource;
     }
 
-    /** Stores the events not stored before; returns those that were new (a repeat within the list only once). */
+    /**
+     * Stores the events not stored before; returns those that were new (a repeat within the list only once). The
+     * inserts go as one JDBC batch, which the driver sends in one round trip; each statement's count (1 stored, 0 seen
+     * before) says which were new. A driver that rewrites batched inserts ({@code reWriteBatchedInserts}) cannot say
+     * so: the batch then fails loudly instead of guessing what was billed.
+     */
     public List<UsageRecord> insertNew(List<UsageRecord> records, Instant receivedAt) throws SQLException {
         List<UsageRecord> inserted = new ArrayList<>();
+        if (records.isEmpty()) {
+            return inserted;
+        }
+        int[] counts;
         try (Connection c = dataSource.getConnection();
                 PreparedStatement ps = c.prepareStatement(INSERT)) {
             for (UsageRecord r : records) {
@@ -83,9 +92,21 @@ public class UsageEventRepository {
                 ps.setObject(12, utc(r.occurredAt()));
                 ps.setObject(13, utc(receivedAt));
                 ps.setString(14, r.cloudEventJson());
-                if (ps.executeUpdate() > 0) {
-                    inserted.add(r);
-                }
+                ps.addBatch();
+            }
+            counts = ps.executeBatch();
+        }
+        if (counts.length != records.size()) {
+            throw new IllegalStateException("usage batch of " + records.size() + " answered " + counts.length
+                    + " counts; turn reWriteBatchedInserts off for the usage ledger");
+        }
+        for (int i = 0; i < counts.length; i++) {
+            if (counts[i] < 0) {
+                throw new IllegalStateException(
+                        "usage batch without per-event counts; turn reWriteBatchedInserts off for the usage ledger");
+            }
+            if (counts[i] > 0) {
+                inserted.add(records.get(i));
             }
         }
         return inserted;
@@ -94,7 +115,8 @@ public class UsageEventRepository {
     /**
      * Adds the records' units to their tenants' running totals of the UTC month they occurred in; the caller passes
      * only newly stored records (a redelivered event adds nothing). One row per tenant and month, taken in the order of
-     * tenant and month, so two batches updating the same rows concurrently wait for each other instead of deadlocking.
+     * tenant and month (one JDBC batch), so two batches updating the same rows concurrently wait for each other instead
+     * of deadlocking.
      */
     public void addToMonths(List<UsageRecord> records) throws SQLException {
         SortedMap<TenantMonth, Long> totals =
@@ -117,8 +139,9 @@ public class UsageEventRepository {
                 ps.setString(1, e.getKey().tenantId());
                 ps.setObject(2, utc(e.getKey().monthStart()));
                 ps.setLong(3, e.getValue());
-                ps.executeUpdate();
+                ps.addBatch();
             }
+            ps.executeBatch();
         }
     }
 

@@ -13,7 +13,9 @@ import jakarta.transaction.Transactional;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /** Usage: storing the events billing is made from, and reporting them per hour or day. */
 @ApplicationScoped
@@ -36,18 +38,22 @@ public class UsageService {
      * compute-unit reservations of the billed work (a job's id, a request's id) are settled in the same transaction:
      * from then on the event's units count instead of the estimate, and a redelivery settles nothing twice. A
      * prediction's event lowers the gateway's block reservation it was admitted from by its units, only when the event
-     * is new (a redelivery lowers nothing twice) and only a reservation of the event's own tenant.
+     * is new (a redelivery lowers nothing twice) and only a reservation of the event's own tenant; a block is lowered once
+     * per batch by the units of all its predictions in it. Each step is one round trip to the database, however many
+     * events the batch holds.
      */
     @Transactional(rollbackOn = Exception.class)
     public int store(List<UsageRecord> records) throws SQLException {
         Instant now = Instant.now();
         List<UsageRecord> inserted = events.insertNew(records, now);
         events.addToMonths(inserted);
+        Map<SettledWork, Long> spentFromBlocks = new HashMap<>();
         for (UsageRecord r : inserted) {
             if (r.reservationId() != null && r.units() > 0) {
-                reservations.lower(r.tenantId(), r.reservationId(), r.units());
+                spentFromBlocks.merge(new SettledWork(r.tenantId(), r.reservationId()), r.units(), Long::sum);
             }
         }
+        reservations.lowerAll(spentFromBlocks);
         List<SettledWork> settled = new ArrayList<>();
         for (UsageRecord r : records) {
             if (r.jobId() != null) {

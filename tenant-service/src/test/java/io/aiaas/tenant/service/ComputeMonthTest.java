@@ -6,12 +6,14 @@ import static io.aiaas.tenant.testing.Api.uniqueName;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.aiaas.common.auth.Scopes;
+import io.aiaas.tenant.domain.ComputeReservation;
 import io.aiaas.tenant.domain.Granularity;
 import io.aiaas.tenant.domain.UsageBucket;
 import io.aiaas.tenant.domain.UsageKind;
 import io.aiaas.tenant.domain.UsageMonth;
 import io.aiaas.tenant.domain.UsageRecord;
 import io.aiaas.tenant.domain.UsageWindow;
+import io.aiaas.tenant.repository.ComputeReservationRepository;
 import io.aiaas.tenant.testing.Tokens;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
@@ -46,6 +48,9 @@ class ComputeMonthTest {
 
     @Inject
     DataSource dataSource;
+
+    @Inject
+    ComputeReservationRepository reservations;
 
     private static UsageRecord event(String eventId, String tenant, long units, Instant at) {
         return new UsageRecord(
@@ -113,6 +118,64 @@ class ComputeMonthTest {
                 "the usage view's total agrees");
         assertEquals(7, usedIn(tenant, UsageMonth.of(lastMonth).start()), "last month's total is its own");
         assertEquals(11, computeUnits(other).getLong("used"));
+    }
+
+    private static UsageRecord prediction(String eventId, String tenant, long units, String requestId, String block) {
+        return new UsageRecord(
+                eventId,
+                tenant,
+                UsageKind.PREDICT,
+                "m",
+                1,
+                "cpu",
+                1,
+                10,
+                units,
+                null,
+                requestId,
+                block,
+                Instant.now(),
+                "{}");
+    }
+
+    @Test
+    void oneBatchLowersEachBlockByItsNewPredictionsAndSettlesEachReservationOnce() throws Exception {
+        String tenant = createTenant(uniqueName("cmblock"), "standard");
+        String other = createTenant(uniqueName("cmblockother"), "standard");
+        Instant now = Instant.now();
+        Instant expires = now.plus(1, ChronoUnit.HOURS);
+        String id = "usage-" + UUID.randomUUID();
+        reservations.insert(new ComputeReservation(tenant, "pred-a", 20, now, expires, null));
+        reservations.insert(new ComputeReservation(tenant, "pred-b", 20, now, expires, null));
+        reservations.insert(new ComputeReservation(tenant, "req_own", 9, now, expires, null));
+        reservations.insert(new ComputeReservation(other, "pred-a", 20, now, expires, null));
+        assertEquals(49, computeUnits(tenant).getLong("reserved"));
+
+        // two blocks, predictions of each interleaved, one repeated within the batch; one event settles a reservation
+        // of its own request id, twice named
+        assertEquals(
+                5,
+                usage.store(List.of(
+                        prediction(id + "-1", tenant, 2, "req_1", "pred-a"),
+                        prediction(id + "-2", tenant, 3, "req_2", "pred-b"),
+                        prediction(id + "-1", tenant, 2, "req_1", "pred-a"),
+                        prediction(id + "-3", tenant, 4, "req_3", "pred-a"),
+                        prediction(id + "-4", tenant, 1, "req_own", null),
+                        prediction(id + "-5", tenant, 1, "req_own", null))));
+        JsonPath units = computeUnits(tenant);
+        assertEquals(11, units.getLong("used"));
+        assertEquals((20 - 6) + (20 - 3), units.getLong("reserved"), "each block lowered by its new predictions once");
+        assertEquals(20, computeUnits(other).getLong("reserved"), "another tenant's block of the same name untouched");
+
+        // the batch redelivered with one new prediction: only the new one lowers its block
+        assertEquals(
+                1,
+                usage.store(List.of(
+                        prediction(id + "-1", tenant, 2, "req_1", "pred-a"),
+                        prediction(id + "-3", tenant, 4, "req_3", "pred-a"),
+                        prediction(id + "-6", tenant, 5, "req_6", "pred-b"))));
+        assertEquals(14 + 12, computeUnits(tenant).getLong("reserved"));
+        assertEquals(16, computeUnits(tenant).getLong("used"));
     }
 
     /** The statement of V8 that fills compute_month from usage_event. */
