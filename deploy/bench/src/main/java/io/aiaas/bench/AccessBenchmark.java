@@ -61,6 +61,13 @@ final class AccessBenchmark implements java.util.concurrent.Callable<Integer> {
                     + " path is measured compiled (default ${DEFAULT-VALUE}).")
     int jitWarmup;
 
+    @Option(
+            names = "--count-warmup",
+            defaultValue = "10",
+            description = "Unmeasured seconds of each path at each client count before its rounds, so that the first"
+                    + " round runs on code compiled for that load as the later ones do (default ${DEFAULT-VALUE}).")
+    int countWarmup;
+
     @Option(names = "--clients", split = ",", defaultValue = "1,16,64", description = "Concurrent clients per step.")
     List<Integer> clients;
 
@@ -122,6 +129,10 @@ final class AccessBenchmark implements java.util.concurrent.Callable<Integer> {
                 urls.put("checks on", gateway.url());
                 urls.put("checks off", gateway.url());
                 urls.put("direct", platform.modelServiceUrl());
+                if (jfr != null) {
+                    // JFR's first start in a process costs seconds of CPU: paid here, not in a measured step
+                    Recording.start(gatewayPid, null).stop();
+                }
                 for (String scenario : List.of("read", "predict")) {
                     for (String path : paths(scenario)) {
                         step(load, cpu, platform, urls, scenario, path, 16, Duration.ofSeconds(jitWarmup), true);
@@ -129,6 +140,20 @@ final class AccessBenchmark implements java.util.concurrent.Callable<Integer> {
                 }
                 for (String scenario : List.of("read", "predict")) {
                     for (int n : clients) {
+                        if (countWarmup > 0) {
+                            for (String path : paths(scenario)) {
+                                step(
+                                        load,
+                                        cpu,
+                                        platform,
+                                        urls,
+                                        scenario,
+                                        path,
+                                        n,
+                                        Duration.ofSeconds(countWarmup),
+                                        true);
+                            }
+                        }
                         Map<String, List<Measured>> parts = new LinkedHashMap<>();
                         for (int round = 0; round < Math.max(1, rounds); round++) {
                             // alternating order, so that drift and what ran just before hit every path alike
@@ -171,7 +196,8 @@ final class AccessBenchmark implements java.util.concurrent.Callable<Integer> {
         }
         Report report = new Report(
                 "Access checks: key authentication, rate limits and quotas",
-                "./aiaas-bench access --seconds " + seconds + " --rounds " + rounds + " --jit-warmup " + jitWarmup);
+                "./aiaas-bench access --seconds " + seconds + " --rounds " + rounds + " --jit-warmup " + jitWarmup
+                        + " --count-warmup " + countWarmup);
         report.paragraph("Closed loop: each client sends its next request when the previous answer has been read."
                 + " `checks on` and `checks off` go to the same gateway process, started with the profile `bench` and"
                 + " `aiaas.gateway.checks.bypass-tenant`: `checks on` with the tenant's API key (key look-up in the"
@@ -179,6 +205,7 @@ final class AccessBenchmark implements java.util.concurrent.Callable<Integer> {
                 + " without credentials (the same tenant, every scope, no rate limit, no quota). `direct`:"
                 + " model-service itself with a valid internal token, for the read. The tenant's plan does not bind."
                 + " Each path first runs each call " + jitWarmup + " s at 16 clients; then, at each client count, "
+                + countWarmup + " s of each path unmeasured and "
                 + rounds + " rounds of on, off and direct (the order reversed every other round), each "
                 + warmup + " s of warm-up and " + seconds + " s measured; a row is its path's rounds together. CPU"
                 + " is each process's user + system time in the measured windows, per answered request.");
@@ -328,14 +355,21 @@ final class AccessBenchmark implements java.util.concurrent.Callable<Integer> {
      * dumped and stopped at its end. {@code ./aiaas-bench hot-methods} reads it.
      */
     private record Recording(long pid, String name, Path file) {
+        /** Starts a recording; with {@code file} null, one whose samples are discarded when it stops. */
         static Recording start(long pid, Path file) throws IOException {
-            Files.createDirectories(file.toAbsolutePath().getParent());
+            if (file != null) {
+                Files.createDirectories(file.toAbsolutePath().getParent());
+            }
             String name = "access-" + System.nanoTime();
             jcmd(pid, "JFR.start", "name=" + name, "settings=profile");
-            return new Recording(pid, name, file.toAbsolutePath());
+            return new Recording(pid, name, file == null ? null : file.toAbsolutePath());
         }
 
         void stop() {
+            if (file == null) {
+                jcmd(pid, "JFR.stop", "name=" + name);
+                return;
+            }
             jcmd(pid, "JFR.stop", "name=" + name, "filename=" + file);
             BenchMain.log("flight recording of the gateway written to " + file);
         }
