@@ -67,6 +67,19 @@ public interface TenantConfig {
         Duration pollTimeout();
 
         /**
+         * How long the broker may hold a fetch of usage events while less than {@code fetch-min-bytes} is there: events
+         * arriving within it are stored as one batch (one transaction, one statement per step) instead of one by one.
+         * Billing and the month's balance see an event up to this much later; quotas stay exact meanwhile (the units
+         * of admitted work are reserved until their event is stored).
+         */
+        @WithDefault("200ms")
+        Duration fetchMaxWait();
+
+        /** The bytes of usage events (about 1 KiB each) that end a fetch before {@code fetch-max-wait}. */
+        @WithDefault("262144")
+        int fetchMinBytes();
+
+        /**
          * The first pause before a batch that could not be stored (database down), or a failed consumer, is tried
          * again; it doubles with each consecutive failure up to {@code retry-backoff-max}.
          */
