@@ -4,18 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.aiaas.common.archive.SavedModelArchive;
 import io.aiaas.common.error.ProblemType;
-import io.aiaas.common.id.Ids;
 import io.aiaas.common.oip.OipConformance;
 import io.aiaas.common.tfserving.TfServingConformance;
-import io.aiaas.infra.fixtures.DenseSavedModel;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.aiaas.local.ItSupport.Tenant;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -46,51 +40,8 @@ class PredictionQuotaIT {
         admin = SharedPlatform.adminToken();
     }
 
-    private record Tenant(String id, String key) {}
-
-    private static Tenant newTenant() throws Exception {
-        String plan = "it-pquota-" + Ids.randomBase62(6).toLowerCase(Locale.ROOT);
-        Map<String, Object> limits = new LinkedHashMap<>();
-        limits.put("name", plan);
-        limits.put("requestsPerSecond", 10_000);
-        limits.put("burst", 10_000);
-        limits.put("concurrentJobs", 1);
-        limits.put("monthlyComputeUnits", QUOTA);
-        limits.put("maxRequestBytes", 1_048_576L);
-        limits.put("maxModelBytes", 104_857_600L);
-        limits.put("storageBytes", 1_073_741_824L);
-        limits.put("maxBatchRows", 1_000L);
-        var created = api.postJson("/admin/v1/plans", admin, limits);
-        assertEquals(201, created.status(), created::toString);
-        String name = "it-pquota-" + Ids.randomBase62(8).toLowerCase(Locale.ROOT);
-        var tenant = api.postJson("/admin/v1/tenants", admin, Map.of("name", name, "plan", plan));
-        assertEquals(201, tenant.status(), tenant::toString);
-        String id = tenant.json().path("id").asText();
-        var key = api.postJson("/admin/v1/tenants/" + id + "/api-keys", admin, Map.of("name", "it"));
-        assertEquals(201, key.status(), key::toString);
-        return new Tenant(id, key.json().path("key").asText());
-    }
-
-    private static void uploadDense(Tenant t, String model) throws Exception {
-        assertEquals(
-                201, api.postJson("/v1/models", t.key, Map.of("name", model)).status());
-        Path dir = Files.createTempDirectory("it-pquota-model");
-        try {
-            DenseSavedModel.export(dir.resolve("m"), W, B);
-            var uploaded = api.send(
-                    "POST",
-                    "/v1/models/" + model + "/versions",
-                    t.key,
-                    "application/zip",
-                    Archives.zip(dir.resolve("m")));
-            assertEquals(201, uploaded.status(), uploaded::toString);
-        } finally {
-            SavedModelArchive.deleteTree(dir);
-        }
-    }
-
     private static PlatformClient.Reply predict(Tenant t, String path, String body) throws Exception {
-        return api.send("POST", path, t.key, "application/json", body.getBytes());
+        return api.send("POST", path, t.key(), "application/json", body.getBytes());
     }
 
     private static void assertQuotaExceeded(PlatformClient.Reply reply, boolean tfServing) {
@@ -110,15 +61,15 @@ class PredictionQuotaIT {
     }
 
     private static JsonNode computeUnits(Tenant t) throws Exception {
-        var usage = api.get("/v1/usage", t.key);
+        var usage = api.get("/v1/usage", t.key());
         assertEquals(200, usage.status(), usage::toString);
         return usage.json().path("computeUnits");
     }
 
     @Test
     void aTenantAtItsMonthlyQuotaIsRefusedBeforeAnyWorkAndNeverBilledPastIt() throws Exception {
-        Tenant t = newTenant();
-        uploadDense(t, "metered");
+        Tenant t = ItSupport.newTenant(api, admin, "it-pquota", Map.of("monthlyComputeUnits", QUOTA));
+        ItSupport.uploadDense(api, t, "metered", W, B);
 
         long answered = 0;
         PlatformClient.Reply refusal = null;
