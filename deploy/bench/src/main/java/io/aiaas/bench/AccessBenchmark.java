@@ -104,6 +104,12 @@ final class AccessBenchmark implements java.util.concurrent.Callable<Integer> {
 
     private record Measured(LoadGenerator.Result result, Map<String, Long> cpuMillis) {}
 
+    /** One step of a path at the scenario and client count in hand. */
+    @FunctionalInterface
+    private interface Step {
+        Measured run(String path, Duration length, boolean warmingUp) throws Exception;
+    }
+
     private record Admission(long admitted, long refused, long other, double seconds, double bound) {}
 
     /** The parts whose CPU per request the report shows: where the checks' cost can go. */
@@ -140,18 +146,11 @@ final class AccessBenchmark implements java.util.concurrent.Callable<Integer> {
                 }
                 for (String scenario : List.of("read", "predict")) {
                     for (int n : clients) {
+                        Step atCount = (path, length, warmingUp) ->
+                                step(load, cpu, platform, urls, scenario, path, n, length, warmingUp);
                         if (countWarmup > 0) {
                             for (String path : paths(scenario)) {
-                                step(
-                                        load,
-                                        cpu,
-                                        platform,
-                                        urls,
-                                        scenario,
-                                        path,
-                                        n,
-                                        Duration.ofSeconds(countWarmup),
-                                        true);
+                                atCount.run(path, Duration.ofSeconds(countWarmup), true);
                             }
                         }
                         Map<String, List<Measured>> parts = new LinkedHashMap<>();
@@ -163,16 +162,7 @@ final class AccessBenchmark implements java.util.concurrent.Callable<Integer> {
                             }
                             for (String path : order) {
                                 parts.computeIfAbsent(path, k -> new ArrayList<>())
-                                        .add(step(
-                                                load,
-                                                cpu,
-                                                platform,
-                                                urls,
-                                                scenario,
-                                                path,
-                                                n,
-                                                Duration.ofSeconds(seconds),
-                                                false));
+                                        .add(atCount.run(path, Duration.ofSeconds(seconds), false));
                             }
                         }
                         for (String path : paths(scenario)) {
