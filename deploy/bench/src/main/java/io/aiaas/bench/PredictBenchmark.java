@@ -7,6 +7,8 @@ import io.aiaas.local.Archives;
 import io.aiaas.local.PlatformClient;
 import io.aiaas.local.ServiceProcess;
 import io.aiaas.local.ServiceProcess.Service;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,6 +22,8 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -136,6 +140,14 @@ final class PredictBenchmark implements Callable<Integer> {
     int rssWarmupCycles;
 
     @Option(
+            names = "--rss-settle-chunks",
+            defaultValue = "40",
+            description = "After the fixed warm-up, at most this many more chunks (one cycle and a hundredth of the"
+                    + " predictions each) until the worker's committed Java heap has not grown for three chunks:"
+                    + " the first sample comes once the JVM has sized its heap to the load (default ${DEFAULT-VALUE}).")
+    int rssSettleChunks;
+
+    @Option(
             names = "--rss-max-models",
             defaultValue = "2",
             description = "The memory phase worker's model cache bound (" + MAX_MODELS_ENV + "): the served model and"
@@ -210,6 +222,12 @@ final class PredictBenchmark implements Callable<Integer> {
         Double loads;
         Double evictions;
         double seconds;
+        /** Committed Java heap of the worker at the first and the last sample (KiB; -1 where unreadable). */
+        long heapStartKib = -1;
+
+        long heapEndKib = -1;
+        /** Warm-up chunks run after the fixed warm-up until the committed heap held still. */
+        int settleChunks;
 
         long startKib() {
             return samplesKib.get(0);
@@ -645,11 +663,26 @@ final class PredictBenchmark implements Callable<Integer> {
             for (int c = 0; c < rssWarmupCycles; c++) {
                 cycle.run();
             }
+            // G1 grows the heap to the load it sees, in steps; a first sample taken before that is done would count
+            // the heap's growth as drift. Chunks of the same work go on until the committed heap holds still.
+            long chunk = Math.max(1, rssPredictions / rssCycles);
+            long heap = committedHeapKib(memory.pid);
+            int still = 0;
+            while (memory.settleChunks < rssSettleChunks && still < 3) {
+                cycle.run();
+                load.runCount(platform.gatewayUrl(), calls, 200, rssClients, chunk, Duration.ofMinutes(30));
+                memory.settleChunks++;
+                long now = committedHeapKib(memory.pid);
+                still = now <= heap ? still + 1 : 0;
+                heap = Math.max(heap, now);
+            }
             memory.loadSeconds.clear();
             BenchMain.log(String.format(
-                    "(f) warm-up done (%,.0f/s, %d failed); worker pid %d RSS %,d KiB",
-                    warm.throughput(), warm.failed(), memory.pid, probe.rssKib()));
+                    "(f) warm-up done (%,.0f/s, %d failed, %d chunks more until the heap held still at %,d KiB);"
+                            + " worker pid %d RSS %,d KiB",
+                    warm.throughput(), warm.failed(), memory.settleChunks, heap, memory.pid, probe.rssKib()));
             memory.samplesKib.add(probe.rssKib());
+            memory.heapStartKib = committedHeapKib(memory.pid);
             Optional<Double> loads0 = probe.metric("aiaas_worker_models_loads_total");
             Optional<Double> evicted0 = probe.metric("aiaas_worker_models_evicted_total");
             long checked0 = calls.checked();
@@ -670,6 +703,7 @@ final class PredictBenchmark implements Callable<Integer> {
                 }
             }
             memory.seconds = (System.nanoTime() - start) / 1e9;
+            memory.heapEndKib = committedHeapKib(memory.pid);
             memory.checked = calls.checked() - checked0;
             memory.wrong = calls.wrong() - wrong0;
             memory.firstWrong = calls.firstWrong();
@@ -689,6 +723,34 @@ final class PredictBenchmark implements Callable<Integer> {
                     memory.loads,
                     memory.evictions));
         }
+    }
+
+    /**
+     * The committed Java heap of a JVM, through {@code jcmd <pid> GC.heap_info} (its {@code total} figure), in KiB; -1
+     * when it cannot be read.
+     */
+    static long committedHeapKib(long pid) {
+        try {
+            Process p = new ProcessBuilder("jcmd", Long.toString(pid), "GC.heap_info")
+                    .redirectErrorStream(true)
+                    .start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor();
+            return heapTotalKib(out);
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    private static final Pattern HEAP_TOTAL = Pattern.compile("heap\\s+total (\\d+)K");
+
+    /** The {@code total} of the first heap line of {@code GC.heap_info} output, in KiB; -1 when there is none. */
+    static long heapTotalKib(String heapInfo) {
+        Matcher m = HEAP_TOTAL.matcher(heapInfo);
+        return m.find() ? Long.parseLong(m.group(1)) : -1;
     }
 
     // The report
@@ -808,6 +870,14 @@ final class PredictBenchmark implements Callable<Integer> {
             rows.add(List.of("RSS lowest / highest sample", mib(min) + " / " + mib(max)));
             rows.add(List.of("**drift**", String.format(Locale.ROOT, "**%+.1f %%**", m.driftPercent())));
             rows.add(List.of(
+                    "committed Java heap, first / last sample",
+                    (m.heapStartKib < 0 ? "n/a" : mib(m.heapStartKib)) + " / "
+                            + (m.heapEndKib < 0 ? "n/a" : mib(m.heapEndKib))));
+            rows.add(List.of(
+                    "warm-up chunks after the fixed warm-up",
+                    m.settleChunks + " (until the committed heap held still for three, at most " + rssSettleChunks
+                            + ")"));
+            rows.add(List.of(
                     "predictions",
                     Report.number(m.predictions, 0) + " (" + m.failed + " failed; " + m.checked + " checked, "
                             + (m.wrong == 0 ? "all right" : m.wrong + " wrong") + ")"));
@@ -876,7 +946,8 @@ final class PredictBenchmark implements Callable<Integer> {
                         + " (`POST /v1/models/{name}/versions`), then `/v2/models/{name}/versions/{v}/infer` sent back"
                         + " to back from the 201 to the first 200 (its answer checked), %d times per model."
                         + " **(f) Worker memory**: a worker restarted with `%s=%d`; after %,d predictions and %d"
-                        + " load/evict cycles of warm-up, %,d predictions of the seed MLP (%d clients) and %d cycles,"
+                        + " load/evict cycles of warm-up, and then chunks of the same work until its committed Java"
+                        + " heap has held still for three chunks, %,d predictions of the seed MLP (%d clients) and %d cycles,"
                         + " each cycle a prediction on the next of four versions of the larger network (two models,"
                         + " two versions each), so each loads one and evicts another.",
                 largeNetwork().shape(),
