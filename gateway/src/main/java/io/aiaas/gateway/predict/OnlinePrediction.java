@@ -44,6 +44,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
 import org.jboss.logging.Logger;
 
 /**
@@ -291,23 +292,24 @@ public class OnlinePrediction {
                     retryAfterSeconds);
         }
         long sendRows = rows;
+        Consumer<ComputeUnitBlocks.Taken> dispatchWith = unit -> dispatch(
+                tenant,
+                model,
+                version,
+                signatureName,
+                inputs,
+                outputs,
+                requestId,
+                arrivedNanos,
+                answer,
+                renderer,
+                sendRows,
+                unit);
         CompletableFuture<ComputeUnitBlocks.Taken> taken =
                 units.take(tenant.tenantId(), plan).toCompletableFuture();
         if (taken.isDone()) {
             // a unit from the block held here: no hop
-            dispatch(
-                    tenant,
-                    model,
-                    version,
-                    signatureName,
-                    inputs,
-                    outputs,
-                    requestId,
-                    arrivedNanos,
-                    answer,
-                    renderer,
-                    sendRows,
-                    joined(taken));
+            dispatchWith.accept(joined(taken));
             return;
         }
         Context context = Vertx.currentContext();
@@ -321,19 +323,7 @@ public class OnlinePrediction {
                 return;
             }
             try {
-                dispatch(
-                        tenant,
-                        model,
-                        version,
-                        signatureName,
-                        inputs,
-                        outputs,
-                        requestId,
-                        arrivedNanos,
-                        answer,
-                        renderer,
-                        sendRows,
-                        unit);
+                dispatchWith.accept(unit);
             } catch (ApiException e) {
                 answer.refused(e);
             }

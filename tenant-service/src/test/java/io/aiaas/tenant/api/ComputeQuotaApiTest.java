@@ -2,6 +2,7 @@ package io.aiaas.tenant.api;
 
 import static io.aiaas.tenant.testing.Api.as;
 import static io.aiaas.tenant.testing.Api.asAdmin;
+import static io.aiaas.tenant.testing.Api.computeUnits;
 import static io.aiaas.tenant.testing.Api.createTenant;
 import static io.aiaas.tenant.testing.Api.problem;
 import static io.aiaas.tenant.testing.Api.uniqueName;
@@ -74,16 +75,6 @@ class ComputeQuotaApiTest {
                 .post(RESERVATIONS)
                 .then()
                 .extract();
-    }
-
-    private static JsonPath computeUnits(String tenant) {
-        return as(Tokens.tenant(tenant, List.of(Scopes.USAGE_READ)))
-                .get("/v1/usage")
-                .then()
-                .statusCode(200)
-                .extract()
-                .jsonPath()
-                .setRootPath("computeUnits");
     }
 
     private static long secondsToNextMonth() {

@@ -1,11 +1,10 @@
 package io.aiaas.tenant.service;
 
-import static io.aiaas.tenant.testing.Api.as;
+import static io.aiaas.tenant.testing.Api.computeUnits;
 import static io.aiaas.tenant.testing.Api.createTenant;
 import static io.aiaas.tenant.testing.Api.uniqueName;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.aiaas.common.auth.Scopes;
 import io.aiaas.tenant.domain.ComputeReservation;
 import io.aiaas.tenant.domain.Granularity;
 import io.aiaas.tenant.domain.UsageBucket;
@@ -14,7 +13,6 @@ import io.aiaas.tenant.domain.UsageMonth;
 import io.aiaas.tenant.domain.UsageRecord;
 import io.aiaas.tenant.domain.UsageWindow;
 import io.aiaas.tenant.repository.ComputeReservationRepository;
-import io.aiaas.tenant.testing.Tokens;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import jakarta.inject.Inject;
@@ -55,16 +53,6 @@ class ComputeMonthTest {
     private static UsageRecord event(String eventId, String tenant, long units, Instant at) {
         return new UsageRecord(
                 eventId, tenant, UsageKind.PREDICT, "m", 1, "cpu", 1, 10, units, null, null, null, at, "{}");
-    }
-
-    private static JsonPath computeUnits(String tenant) {
-        return as(Tokens.tenant(tenant, List.of(Scopes.USAGE_READ)))
-                .get("/v1/usage")
-                .then()
-                .statusCode(200)
-                .extract()
-                .jsonPath()
-                .setRootPath("computeUnits");
     }
 
     private long usedIn(String tenant, Instant monthStart) throws SQLException {

@@ -5,6 +5,8 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.startsWith;
 
+import io.aiaas.common.auth.Scopes;
+import io.restassured.path.json.JsonPath;
 import io.restassured.response.ValidatableResponse;
 import io.restassured.specification.RequestSpecification;
 import java.util.ArrayList;
@@ -77,5 +79,16 @@ public final class Api {
                 .body("title", notNullValue())
                 .body("detail", notNullValue())
                 .body("requestId", notNullValue());
+    }
+
+    /** The tenant's {@code computeUnits} in {@code GET /v1/usage}, read with a usage:read token. */
+    public static JsonPath computeUnits(String tenantId) {
+        return as(Tokens.tenant(tenantId, List.of(Scopes.USAGE_READ)))
+                .get("/v1/usage")
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath()
+                .setRootPath("computeUnits");
     }
 }
